@@ -1,0 +1,7 @@
+"""transferkit: reuse ImageNet-pretrained CNNs with Keras 3 - the course kit's helpers."""
+
+from .config import cache_dir, data_root, mode_banner, pick, quick_mode
+from .backbones import BACKBONES, DEFAULT_BACKBONE, ImageNetPreprocessing, load_backbone
+from .imagenet import class_index, class_names, top_k
+
+__version__ = "0.1.0"

@@ -1,0 +1,145 @@
+"""Pretrained ImageNet backbones that take raw 0-255 RGB pixels.
+
+Every ``keras.applications`` network expects its own input scaling (``preprocess_input``).
+Forgetting it is the classic transfer-learning bug, so here the scaling is a layer *inside*
+the model: feed it images exactly as they come off the disk.
+
+>>> backbone = load_backbone()                      # MobileNet v1, alpha 0.75, 224 px, frozen
+>>> classifier = load_backbone(include_top=True)    # the same network with its 1000-class head
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import ops
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """What the kit knows about one ``keras.applications`` family."""
+
+    constructor: str  # attribute of keras.applications
+    module: str  # keras.applications sub-module holding its preprocess_input
+    preprocess_mode: str  # "tf" (-1..1), "caffe" (BGR, mean-centred), "torch", or "none"
+    default_size: int
+    takes_alpha: bool = False
+    default_alpha: float | None = None
+
+
+BACKBONES: dict[str, BackboneSpec] = {
+    "vgg16": BackboneSpec("VGG16", "vgg16", "caffe", 224),
+    "resnet50": BackboneSpec("ResNet50", "resnet50", "caffe", 224),
+    "mobilenet": BackboneSpec("MobileNet", "mobilenet", "tf", 224, True, 0.75),
+    "mobilenet_v2": BackboneSpec("MobileNetV2", "mobilenet_v2", "tf", 224, True, 1.0),
+    "efficientnet_b0": BackboneSpec("EfficientNetB0", "efficientnet", "none", 224),
+}
+"""Backbone name -> spec. ``mobilenet`` (alpha 0.75) is the offline default."""
+
+DEFAULT_BACKBONE = "mobilenet"
+
+_CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+_TORCH_MEAN = (0.485, 0.456, 0.406)
+_TORCH_STD = (0.229, 0.224, 0.225)
+
+
+@keras.saving.register_keras_serializable(package="transferkit")
+class ImageNetPreprocessing(keras.layers.Layer):
+    """Maps raw 0-255 RGB pixels to what an ImageNet network was trained on.
+
+    ``mode`` is the ``keras.applications.imagenet_utils.preprocess_input`` mode of the network:
+    ``"tf"`` scales to -1..1, ``"caffe"`` flips to BGR and subtracts the ImageNet mean,
+    ``"torch"`` scales to 0..1 and standardises, ``"none"`` passes pixels through (EfficientNet
+    rescales inside its own graph).
+    """
+
+    def __init__(self, mode: str = "tf", **kwargs):
+        super().__init__(**kwargs)
+        if mode not in {"tf", "caffe", "torch", "none"}:
+            raise ValueError(f"unknown preprocessing mode {mode!r}")
+        self.mode = mode
+
+    def call(self, images):
+        x = ops.cast(images, "float32")
+        if self.mode == "tf":
+            return x / 127.5 - 1.0
+        if self.mode == "caffe":
+            return ops.flip(x, axis=-1) - ops.convert_to_tensor(_CAFFE_MEAN_BGR, "float32")
+        if self.mode == "torch":
+            mean = ops.convert_to_tensor(_TORCH_MEAN, "float32")
+            std = ops.convert_to_tensor(_TORCH_STD, "float32")
+            return (x / 255.0 - mean) / std
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
+
+
+def backbone_spec(name: str) -> BackboneSpec:
+    """The spec of a registered backbone, with a helpful error for unknown names."""
+    try:
+        return BACKBONES[name]
+    except KeyError:
+        raise ValueError(f"unknown backbone {name!r}; choose one of {sorted(BACKBONES)}") from None
+
+
+def preprocess_input(name: str):
+    """The ``keras.applications`` ``preprocess_input`` of a backbone (for comparisons)."""
+    module = getattr(keras.applications, backbone_spec(name).module)
+    return module.preprocess_input
+
+
+def load_backbone(
+    name: str = DEFAULT_BACKBONE,
+    *,
+    alpha: float | None = None,
+    input_size: int | None = None,
+    include_top: bool = False,
+    pooling: str | None = "avg",
+    weights: str | None = "imagenet",
+    trainable: bool = False,
+    classifier_activation: str | None = "softmax",
+) -> keras.Model:
+    """A pretrained network that takes raw 0-255 RGB images of ``input_size`` x ``input_size``.
+
+    Without the top it returns pooled features (``pooling="avg"``) or feature maps
+    (``pooling=None``); with ``include_top=True`` the 1000 ImageNet class probabilities
+    (or logits with ``classifier_activation=None``).
+
+    The pretrained network is the layer ``model.get_layer(base_layer_name(model))``; it is called
+    with ``training=False`` so its BatchNorm layers stay in inference mode even after unfreezing.
+    Weights go through Keras' usual cache, ``$KERAS_HOME/models``.
+    """
+    spec = backbone_spec(name)
+    size = input_size or spec.default_size
+    kwargs: dict = dict(include_top=include_top, weights=weights, input_shape=(size, size, 3))
+    if spec.takes_alpha:
+        kwargs["alpha"] = alpha if alpha is not None else spec.default_alpha
+    elif alpha is not None:
+        raise ValueError(f"backbone {name!r} has no alpha (width multiplier)")
+    if include_top:
+        kwargs["classifier_activation"] = classifier_activation
+    else:
+        kwargs["pooling"] = pooling
+    base = getattr(keras.applications, spec.constructor)(**kwargs)
+    base.trainable = trainable
+
+    inputs = keras.Input((size, size, 3), name="image")
+    x = ImageNetPreprocessing(spec.preprocess_mode, name="preprocess")(inputs)
+    outputs = base(x, training=False)
+    head = "classifier" if include_top else "features"
+    return keras.Model(inputs, outputs, name=f"{base.name}_{head}")
+
+
+def base_layer_name(model: keras.Model) -> str:
+    """Name of the nested pretrained network inside a model built by :func:`load_backbone`."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            return layer.name
+    raise ValueError(f"{model.name} holds no nested pretrained network")
+
+
+def input_size(model: keras.Model) -> int:
+    """Square side length, in pixels, of the images a model expects."""
+    return int(model.input_shape[1])

@@ -1,0 +1,56 @@
+"""ImageNet class names: index <-> name look-ups and top-k decoding."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+
+import keras
+import numpy as np
+
+CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
+CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"  # as in keras.applications.imagenet_utils
+
+
+@functools.lru_cache(maxsize=1)
+def class_names() -> list[str]:
+    """The 1000 ImageNet class names in index order, e.g. ``class_names()[284] == "Siamese_cat"``."""
+    path = keras.utils.get_file(
+        "imagenet_class_index.json", CLASS_INDEX_URL, cache_subdir="models", file_hash=CLASS_INDEX_MD5
+    )
+    with open(path) as f:
+        index = json.load(f)
+    return [index[str(i)][1] for i in range(len(index))]
+
+
+def class_index(target: int | str) -> int:
+    """ImageNet class index from an index or a name (``"Siamese_cat"``, ``"zebra"``, ``"tabby"``).
+
+    Names are matched ignoring case, spaces and hyphens; an unknown name raises a ValueError
+    that lists the closest names.
+    """
+    names = class_names()
+    if isinstance(target, (int, np.integer)):
+        if not 0 <= int(target) < len(names):
+            raise ValueError(f"class index {target} is outside 0..{len(names) - 1}")
+        return int(target)
+
+    def norm(s: str) -> str:
+        return s.strip().lower().replace(" ", "_").replace("-", "_")
+
+    normalised = [norm(n) for n in names]
+    key = norm(str(target))
+    if key in normalised:
+        return normalised.index(key)
+    close = difflib.get_close_matches(key, normalised, n=5, cutoff=0.5)
+    hint = ", ".join(names[normalised.index(c)] for c in close) or "none"
+    raise ValueError(f"{target!r} is not an ImageNet class name; closest: {hint}")
+
+
+def top_k(probabilities, k: int = 3) -> list[tuple[str, float]]:
+    """The ``k`` most probable ``(class name, probability)`` pairs for one image."""
+    p = np.asarray(probabilities).reshape(-1)
+    order = np.argsort(p)[::-1][:k]
+    names = class_names()
+    return [(names[i], float(p[i])) for i in order]
