@@ -3,5 +3,7 @@
 from .config import cache_dir, data_root, mode_banner, pick, quick_mode
 from .backbones import BACKBONES, DEFAULT_BACKBONE, ImageNetPreprocessing, load_backbone
 from .imagenet import class_index, class_names, top_k
+from .images import ImageError, as_batch, load_image
+from .plots import plot_history, show_images
 
 __version__ = "0.1.0"

@@ -1,0 +1,65 @@
+"""Plots the notebooks share: image grids and training curves."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def show_images(
+    images: Sequence,
+    titles: Sequence[str] | None = None,
+    ncols: int = 4,
+    size: float = 2.6,
+    title_colors: Sequence[str] | None = None,
+    suptitle: str | None = None,
+):
+    """A grid of images (uint8 or 0-255 float arrays, H x W or H x W x 3) with optional titles."""
+    n = len(images)
+    if n == 0:
+        print("(no images to show)")
+        return None
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        img = np.asarray(images[i])
+        if img.dtype != np.uint8:
+            img = np.clip(img, 0, 255).astype(np.uint8)
+        ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+        if titles is not None:
+            color = title_colors[i] if title_colors is not None else "black"
+            ax.set_title(titles[i], fontsize=9, color=color)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    plt.show()
+    return fig
+
+
+def plot_history(history, metrics: Sequence[str] = ("accuracy", "loss"), marker_at: int | None = None, marker_label: str = "fine-tuning starts"):
+    """Training curves (train and validation) from a ``keras.callbacks.History`` or a dict of lists.
+
+    ``marker_at`` draws a vertical line at that epoch (e.g. where fine-tuning starts).
+    """
+    hist = getattr(history, "history", history)
+    metrics = [m for m in metrics if m in hist]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.6), squeeze=False)
+    for ax, m in zip(axes.flat, metrics):
+        epochs = np.arange(1, len(hist[m]) + 1)
+        ax.plot(epochs, hist[m], "o-", label=f"train {m}")
+        if f"val_{m}" in hist:
+            ax.plot(epochs, hist[f"val_{m}"], "o-", label=f"validation {m}")
+        if marker_at is not None:
+            ax.axvline(marker_at + 0.5, color="gray", ls="--", label=marker_label)
+        ax.set_xlabel("epoch")
+        ax.set_title(m)
+        ax.legend()
+    fig.tight_layout()
+    plt.show()
+    return fig
