@@ -5,5 +5,8 @@ from .backbones import BACKBONES, DEFAULT_BACKBONE, ImageNetPreprocessing, load_
 from .imagenet import class_index, class_names, top_k
 from .images import ImageError, as_batch, load_image
 from .plots import plot_history, show_images
+from .checks import ScanReport, check_image, scan_images
+from .datasets import OXFORD_BREEDS, ImageSet, dataset_dir, dataset_info, load_dataset
+from .features import extract_features, feature_maps, linear_classifier, train_classifier
 
 __version__ = "0.1.0"

@@ -1,0 +1,439 @@
+"""Datasets by name: where they come from, how they are cached and checked, how they are loaded.
+
+The registry (``transferkit/data/datasets.json``, the repo's ``data/`` folder) maps each name to its
+source URLs (primary first, then mirrors), checksum, archive layout, expected counts and licence.
+
+Where the files come from, in order:
+
+1. ``data_dir=`` or ``$TRANSFERKIT_DATA``: a folder holding the dataset's extracted layout is used
+   as it is; nothing is downloaded or written there.
+2. the kit's cache (``$TRANSFERKIT_CACHE/datasets``), filled by an earlier download;
+3. a download through ``keras.utils.get_file`` (progress bar; a partial file is removed if it is
+   interrupted), verified against the registry's checksum, extracted to a temporary folder and only
+   then moved into place.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .checks import ScanReport, scan_images
+from .config import cache_dir, data_root, pick
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp"}
+
+
+@functools.lru_cache(maxsize=1)
+def registry() -> dict[str, dict]:
+    """The dataset registry: name -> sources, checksum, layout, expected counts, licence."""
+    text = resources.files("transferkit.data").joinpath("datasets.json").read_text()
+    return json.loads(text)
+
+
+def dataset_info(name: str) -> dict:
+    """One registry entry, with a helpful error for unknown names."""
+    try:
+        return registry()[name]
+    except KeyError:
+        raise ValueError(f"unknown dataset {name!r}; known: {sorted(registry())}") from None
+
+
+# --------------------------------------------------------------------------- locating the files
+
+
+def _has_layout(folder: Path, markers: list[str]) -> bool:
+    return all((folder / m).exists() for m in markers)
+
+
+def find_layout(root: Path, markers: list[str], max_depth: int = 3) -> Path | None:
+    """The first folder at or below ``root`` (breadth first) that holds every marker path."""
+    level = [root]
+    for _ in range(max_depth + 1):
+        nxt = []
+        for folder in level:
+            if _has_layout(folder, markers):
+                return folder
+            try:
+                nxt += sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+            except OSError:
+                pass
+        level = nxt
+    return None
+
+
+def _local_copy(name: str, data_dir: str | Path | None) -> Path | None:
+    info = dataset_info(name)
+    root = Path(data_dir).expanduser() if data_dir else data_root()
+    if root is None:
+        return None
+    for candidate in (root / info["local_hint"], root / info["folder"], root / name, root):
+        if candidate.is_dir() and _has_layout(candidate, info["markers"]):
+            return candidate
+    found = find_layout(root, info["markers"]) if root.is_dir() else None
+    if found is None and data_dir is not None:
+        raise FileNotFoundError(
+            f"{root} does not hold the {name!r} layout: expected a folder with "
+            f"{', '.join(info['markers'])} (e.g. {root / info['local_hint']})"
+        )
+    return found
+
+
+def _download_hint(name: str) -> str:
+    info = dataset_info(name)
+    urls = "\n".join(f"  {u}" for f in info["files"] for u in f["urls"][:1])
+    return (
+        f"Download:\n{urls}\nextract it, and either pass data_dir=<folder> or set "
+        f"TRANSFERKIT_DATA=<folder> so that <folder>/{info['local_hint']} holds "
+        f"{', '.join(info['markers'])}."
+    )
+
+
+def _verify(path: Path, spec: dict) -> None:
+    import hashlib
+
+    if spec.get("size") and path.stat().st_size != spec["size"]:
+        raise ValueError(f"{path.name}: {path.stat().st_size} bytes, expected {spec['size']} (incomplete download?)")
+    if spec.get("sha256"):
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        if h.hexdigest() != spec["sha256"]:
+            raise ValueError(f"{path.name}: sha256 {h.hexdigest()} does not match the registry's {spec['sha256']}")
+
+
+def _extract(archive: Path, target: Path) -> None:
+    """Extracts into a temporary sibling folder, then merges it into ``target`` (no half-extracted files)."""
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".extracting-", dir=target))
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as z:
+                z.extractall(tmp)
+        else:
+            with tarfile.open(archive) as t:
+                t.extractall(tmp, filter="data")
+        for item in tmp.iterdir():
+            dest = target / item.name
+            if not dest.exists():
+                os.replace(item, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def download(name: str) -> Path:
+    """Downloads (or finds in the cache) a dataset's archives, verifies and extracts them."""
+    import keras
+
+    info = dataset_info(name)
+    folder = cache_dir("datasets", name)
+    found = find_layout(folder, info["markers"])
+    if found:
+        return found
+    for spec in info["files"]:
+        errors = []
+        for url in spec["urls"]:
+            try:
+                path = Path(
+                    keras.utils.get_file(spec["name"], url, file_hash=spec.get("sha256"),
+                                         cache_dir=str(cache_dir("downloads")), cache_subdir="")
+                )
+                _verify(path, spec)
+                break
+            except Exception as e:  # try the next mirror
+                errors.append(f"  {url}: {e}")
+        else:
+            raise RuntimeError(
+                f"Could not download {spec['name']} for dataset {name!r}:\n" + "\n".join(errors)
+                + "\n" + _download_hint(name)
+            )
+        _extract(path, folder)
+    found = find_layout(folder, info["markers"])
+    if not found:
+        raise RuntimeError(f"{name!r} was extracted to {folder} but its layout ({info['markers']}) is not there")
+    return found
+
+
+def dataset_dir(name: str, data_dir: str | Path | None = None, download_if_missing: bool = True) -> Path:
+    """The folder holding a dataset's extracted layout (local copy, cache, or a fresh download)."""
+    local = _local_copy(name, data_dir)
+    if local:
+        return local
+    info = dataset_info(name)
+    cached = find_layout(cache_dir("datasets", name), info["markers"])
+    if cached:
+        return cached
+    if not download_if_missing:
+        raise FileNotFoundError(f"dataset {name!r} is not available locally.\n" + _download_hint(name))
+    return download(name)
+
+
+# --------------------------------------------------------------------------- the image sets
+
+
+@dataclass
+class ImageSet:
+    """Image files with integer labels, ready to become a ``tf.data`` pipeline.
+
+    ``skipped`` lists ``(path, reason)`` for every file left out because it is unusable.
+    ``extras`` holds per-image arrays a dataset adds (e.g. ``species`` for Oxford pets).
+    """
+
+    name: str
+    paths: list[str]
+    labels: np.ndarray
+    class_names: list[str]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __repr__(self) -> str:
+        return f"ImageSet({self.name!r}: {len(self)} images, {len(self.class_names)} classes, {len(self.skipped)} skipped)"
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def counts(self) -> dict[str, int]:
+        """Images per class name."""
+        n = np.bincount(self.labels, minlength=self.num_classes)
+        return {c: int(k) for c, k in zip(self.class_names, n)}
+
+    def report(self) -> str:
+        """Counts per class and the skipped files, as text."""
+        lines = [f"{self.name}: {len(self)} images in {self.num_classes} classes"]
+        counts = self.counts()
+        if self.num_classes <= 4:
+            lines[0] += " (" + ", ".join(f"{c}: {n}" for c, n in counts.items()) + ")"
+        else:
+            lo, hi = min(counts.values()), max(counts.values())
+            lines.append(f"  images per class: {lo} to {hi}")
+        if self.skipped:
+            lines.append(f"  skipped {len(self.skipped)} unusable files (left untouched on disk):")
+            lines += [f"    {Path(p).name}: {why}" for p, why in self.skipped[:10]]
+            if len(self.skipped) > 10:
+                lines.append(f"    ... and {len(self.skipped) - 10} more (see .skipped)")
+        else:
+            lines.append("  no unusable files found")
+        return "\n".join(lines)
+
+    def subset(self, indices, name: str | None = None) -> "ImageSet":
+        idx = np.asarray(indices, dtype=int)
+        return ImageSet(
+            name or self.name, [self.paths[i] for i in idx], self.labels[idx], self.class_names,
+            self.skipped, {k: v[idx] for k, v in self.extras.items()},
+        )
+
+    def take_per_class(self, n: int | None, seed: int = 0) -> "ImageSet":
+        """At most ``n`` images of each class (a seeded random choice, original order kept)."""
+        if n is None:
+            return self
+        rng = np.random.default_rng(seed)
+        keep = []
+        for c in range(self.num_classes):
+            idx = np.flatnonzero(self.labels == c)
+            if len(idx) > n:
+                idx = np.sort(rng.choice(idx, n, replace=False))
+            keep += idx.tolist()
+        return self.subset(sorted(keep))
+
+    def split(self, fraction: float = 0.2, seed: int = 0) -> tuple["ImageSet", "ImageSet"]:
+        """A seeded, stratified split into ``(rest, held_out)`` with ``fraction`` of each class held out."""
+        rng = np.random.default_rng(seed)
+        held = []
+        for c in range(self.num_classes):
+            idx = np.flatnonzero(self.labels == c)
+            k = int(round(len(idx) * fraction))
+            if len(idx) > 1:
+                k = min(max(k, 1), len(idx) - 1)
+            held += rng.choice(idx, k, replace=False).tolist() if k else []
+        held_set = set(held)
+        rest = [i for i in range(len(self)) if i not in held_set]
+        return self.subset(rest, f"{self.name}[train]"), self.subset(sorted(held), f"{self.name}[held-out]")
+
+    def as_tf(self, image_size: int | tuple[int, int] = 224, batch_size: int = 32, shuffle: bool = False,
+              seed: int = 0, labels: bool = True):
+        """A ``tf.data.Dataset`` of ``(images, labels)`` batches: float32 0-255 RGB pixels, int32 labels.
+
+        Decoding and resizing run in parallel and the next batch is prefetched (``AUTOTUNE``).
+        Grayscale and CMYK images come out with 3 channels.
+        """
+        import tensorflow as tf
+
+        size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+        ds = tf.data.Dataset.from_tensor_slices((self.paths, self.labels.astype("int32")))
+        if shuffle:
+            ds = ds.shuffle(len(self.paths), seed=seed, reshuffle_each_iteration=True)
+
+        def load(path, label):
+            data = tf.io.read_file(path)
+            image = tf.io.decode_image(data, channels=3, expand_animations=False)
+            image = tf.image.resize(tf.cast(image, tf.float32), size)
+            image = tf.ensure_shape(image, (*size, 3))
+            return (image, label) if labels else image
+
+        ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    def images(self, indices=None, size: int | None = None) -> list[np.ndarray]:
+        """Some images as uint8 arrays (for plots)."""
+        from .images import load_image
+
+        indices = range(len(self)) if indices is None else indices
+        return [load_image(self.paths[i], size) for i in indices]
+
+    def show(self, n: int = 8, seed: int = 0, ncols: int = 4):
+        """A grid of ``n`` random images titled with their labels."""
+        from .plots import show_images
+
+        idx = np.random.default_rng(seed).choice(len(self), min(n, len(self)), replace=False)
+        return show_images(self.images(idx), [self.class_names[self.labels[i]] for i in idx], ncols=ncols)
+
+
+def _list_images(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def _checked(name: str, paths: list[str], labels: list[int], class_names: list[str],
+             extras: dict | None = None, check: bool = True) -> ImageSet:
+    labels_arr = np.asarray(labels, dtype=np.int64)
+    extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
+    image_like = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES]
+    image_set = set(image_like)
+    not_images = [(p, f"not an image file ({Path(p).suffix or 'no extension'})") for p in paths if p not in image_set]
+    report = scan_images(image_like) if check else ScanReport(good=image_like)
+    good = set(report.good)
+    keep = [i for i, p in enumerate(paths) if p in good]
+    return ImageSet(name, [paths[i] for i in keep], labels_arr[keep], class_names,
+                    not_images + report.skipped, {k: v[keep] for k, v in extras.items()})
+
+
+QUICK_IMAGES_PER_CLASS = 60
+"""Quick mode (``TRANSFERKIT_QUICK=1``) keeps at most this many images per class and split."""
+
+
+def load_dataset(name: str, split: str | None = None, *, data_dir: str | Path | None = None,
+                 per_class: int | None = -1, seed: int = 0, check: bool = True) -> ImageSet:
+    """Loads a registered dataset split as an :class:`ImageSet` of checked image files.
+
+    ``per_class`` caps the images per class (seeded choice); the default is no cap, or
+    ``QUICK_IMAGES_PER_CLASS`` in quick mode. Splits: ``train``/``validation`` for
+    ``cats_and_dogs_filtered``; ``trainval``/``test`` for ``oxford_iiit_pet`` (the official split);
+    ``train``/``validation`` (a seeded 80/20 split) or ``all`` for ``cats_vs_dogs``.
+    """
+    info = dataset_info(name)
+    root = dataset_dir(name, data_dir)
+    layout = info["layout"]
+    if layout == "split_folders":
+        split = split or "train"
+        if split not in info["splits"]:
+            raise ValueError(f"{name} has splits {list(info['splits'])}, not {split!r}")
+        classes = info["classes"]
+        paths, labels = [], []
+        for i, c in enumerate(classes):
+            files = _list_images(root / split / c)
+            paths += files
+            labels += [i] * len(files)
+        s = _checked(f"{name}/{split}", paths, labels, classes, check=check)
+    elif layout == "class_folders":
+        split = split or "all"
+        classes = info["classes"]
+        paths, labels = [], []
+        for i, c in enumerate(classes):
+            files = _list_images(root / info["class_folders"][c])
+            paths += files
+            labels += [i] * len(files)
+        s = _checked(f"{name}", paths, labels, classes, check=check)
+        if split != "all":
+            train, val = s.split(info["validation_fraction"], seed=seed)
+            s = {"train": train, "validation": val}.get(split)
+            if s is None:
+                raise ValueError(f"{name} has splits ['train', 'validation', 'all'], not {split!r}")
+            s.name = f"{name}/{split}"
+    elif layout == "oxford_pets":
+        s = _load_oxford_pets(root, split or "trainval", check=check)
+    else:  # pragma: no cover - registry error
+        raise ValueError(f"unknown layout {layout!r}")
+    if per_class == -1:
+        per_class = pick(None, QUICK_IMAGES_PER_CLASS)
+    return s.take_per_class(per_class, seed=seed)
+
+
+# --------------------------------------------------------------------------- Oxford-IIIT Pet
+
+_SPLIT_LINE = re.compile(r"^(?P<image>\S+)\s+(?P<class_id>\d+)\s+(?P<species>[12])\s+(?P<breed_id>\d+)\s*$")
+
+
+def breed_of(image_name: str) -> str:
+    """Breed from an Oxford-IIIT Pet file name: ``"great_pyrenees_12.jpg" -> "great_pyrenees"``."""
+    stem = Path(image_name).stem
+    breed, sep, number = stem.rpartition("_")
+    if not sep or not number.isdigit() or not breed:
+        raise ValueError(f"{image_name!r} is not an Oxford-IIIT Pet image name (<breed>_<number>.jpg)")
+    return breed
+
+
+def species_of(breed: str) -> str:
+    """``"cat"`` for cat breeds (their names are capitalised), ``"dog"`` otherwise."""
+    return "cat" if breed[:1].isupper() else "dog"
+
+
+def read_split_file(path: str | Path) -> list[dict]:
+    """Parses an official ``trainval.txt``/``test.txt``/``list.txt``: ``Image CLASS-ID SPECIES BREED-ID``.
+
+    Lines starting with ``#`` (``list.txt``'s header) and blank lines are skipped; anything else
+    that does not match raises a ValueError naming the line.
+    """
+    rows = []
+    for n, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        m = _SPLIT_LINE.match(line)
+        if not m:
+            raise ValueError(f"{path}:{n}: expected 'Image CLASS-ID SPECIES BREED-ID', got {line!r}")
+        rows.append({"image": m["image"], "class_id": int(m["class_id"]),
+                     "species": "cat" if m["species"] == "1" else "dog", "breed_id": int(m["breed_id"])})
+    return rows
+
+
+OXFORD_BREEDS = [
+    "Abyssinian", "american_bulldog", "american_pit_bull_terrier", "basset_hound", "beagle", "Bengal",
+    "Birman", "Bombay", "boxer", "British_Shorthair", "chihuahua", "Egyptian_Mau", "english_cocker_spaniel",
+    "english_setter", "german_shorthaired", "great_pyrenees", "havanese", "japanese_chin", "keeshond",
+    "leonberger", "Maine_Coon", "miniature_pinscher", "newfoundland", "Persian", "pomeranian", "pug",
+    "Ragdoll", "Russian_Blue", "saint_bernard", "samoyed", "scottish_terrier", "shiba_inu", "Siamese",
+    "Sphynx", "staffordshire_bull_terrier", "wheaten_terrier", "yorkshire_terrier",
+]
+"""The 37 breeds in official class-id order (class id = index + 1); cat breeds are capitalised."""
+
+
+def _load_oxford_pets(root: Path, split: str, check: bool = True) -> ImageSet:
+    if split not in ("trainval", "test"):
+        raise ValueError(f"oxford_iiit_pet has the official splits 'trainval' and 'test', not {split!r}")
+    rows = read_split_file(root / "annotations" / f"{split}.txt")
+    paths, labels, species, missing = [], [], [], []
+    for r in rows:
+        p = root / "images" / f"{r['image']}.jpg"
+        if not p.exists():
+            missing.append((str(p), "listed in the split file but not in images/"))
+            continue
+        paths.append(str(p))
+        labels.append(r["class_id"] - 1)
+        species.append(r["species"])
+    s = _checked(f"oxford_iiit_pet/{split}", paths, labels, list(OXFORD_BREEDS), {"species": species}, check=check)
+    s.skipped = missing + s.skipped
+    return s

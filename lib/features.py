@@ -1,0 +1,98 @@
+"""Pooled features from a frozen backbone, cached on disk, and classifiers trained on them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from .backbones import base_layer_name, input_size
+from .config import cache_dir
+from .datasets import ImageSet
+
+
+def _cache_key(model: keras.Model, images: ImageSet) -> str:
+    h = hashlib.sha1()
+    h.update(f"{model.name}|{model.input_shape}|{model.output_shape}|{model.count_params()}".encode())
+    for p in images.paths:
+        st = os.stat(p)
+        h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:20]
+
+
+def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32, cache: bool = True,
+                     progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(features, labels)`` for every image of ``images``, computed once and cached on disk.
+
+    The cache key covers the model (name, shapes, parameter count) and every file's path, size and
+    modification time, so changing either recomputes. Cached arrays live in
+    ``$TRANSFERKIT_CACHE/features``.
+    """
+    import tensorflow as tf
+
+    path = cache_dir("features") / f"{images.name.replace('/', '_')}-{model.name}-{_cache_key(model, images)}.npz"
+    if cache and path.exists():
+        with np.load(path) as f:
+            return f["features"], f["labels"]
+
+    forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    batches = images.as_tf(input_size(model), batch_size, labels=False)
+    out = []
+    with tqdm(total=len(images), desc=f"features ({model.name})", unit="img", disable=not progress) as bar:
+        for x in batches:
+            out.append(forward(x).numpy())
+            bar.update(len(out[-1]))
+    features = np.concatenate(out) if out else np.zeros((0,) + tuple(model.output_shape[1:]), "float32")
+    if cache:
+        tmp = path.with_name(path.stem + ".partial.npz")
+        np.savez(tmp, features=features, labels=images.labels)
+        os.replace(tmp, path)
+    return features, images.labels
+
+
+def linear_classifier(num_features: int, num_classes: int, dropout: float = 0.0, l2: float = 1e-4) -> keras.Model:
+    """Logistic regression (softmax) on pooled features, as a tiny Keras model."""
+    inputs = keras.Input((num_features,), name="features")
+    x = keras.layers.Dropout(dropout)(inputs) if dropout else inputs
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier",
+                                 kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)(x)
+    model = keras.Model(inputs, outputs, name="linear_probe")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def train_classifier(train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray] | None = None,
+                     epochs: int = 100, batch_size: int = 64, seed: int = 0, verbose: int = 0, **kwargs):
+    """Trains :func:`linear_classifier` on cached features; returns ``(model, history)``.
+
+    Keeps the weights of the epoch with the lowest validation loss when ``validation`` is given.
+    """
+    keras.utils.set_random_seed(seed)
+    x, y = train
+    num_classes = int(max(y.max(), validation[1].max() if validation is not None else 0)) + 1
+    model = linear_classifier(x.shape[1], num_classes, **kwargs)
+    callbacks = []
+    if validation is not None:
+        callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=20, restore_best_weights=True))
+    history = model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size,
+                        verbose=verbose, callbacks=callbacks)
+    return model, history
+
+
+def feature_maps(backbone: keras.Model, image: np.ndarray, layer_names: list[str]) -> list[np.ndarray]:
+    """The activations (H x W x channels) of named layers of the pretrained network for one image.
+
+    ``image`` is a raw 0-255 RGB array of the backbone's input size; the backbone's own
+    preprocessing layer is applied first.
+    """
+    base = backbone.get_layer(base_layer_name(backbone))
+    probe = keras.Model(base.inputs, [base.get_layer(n).output for n in layer_names])
+    x = backbone.get_layer("preprocess")(np.asarray(image, "float32")[None])
+    maps = probe(x, training=False)
+    maps = maps if isinstance(maps, (list, tuple)) else [maps]
+    return [np.asarray(m[0]) for m in maps]
