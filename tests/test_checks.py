@@ -1,0 +1,93 @@
+"""Image checking: bad files are reported and skipped, never deleted or modified."""
+
+import hashlib
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from transferkit import check_image, load_dataset, scan_images
+from conftest import SHARED, needs_shared
+
+
+def jpeg_bytes(mode="RGB", size=(40, 30), seed=0) -> bytes:
+    rng = np.random.default_rng(seed)
+    channels = {"RGB": 3, "CMYK": 4}.get(mode)
+    shape = (size[1], size[0], channels) if channels else (size[1], size[0])
+    im = Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8), mode)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def digest(folder: Path) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def crafted(tmp_path):
+    """A class-folder tree with good images and every kind of bad file the kit must catch."""
+    good, bad = tmp_path / "split" / "cats", tmp_path / "split" / "dogs"
+    good.mkdir(parents=True)
+    bad.mkdir(parents=True)
+    for i in range(3):
+        (good / f"cat.{i}.jpg").write_bytes(jpeg_bytes(seed=i))
+    (bad / "dog.0.jpg").write_bytes(jpeg_bytes(seed=9))
+    (bad / "gray.jpg").write_bytes(jpeg_bytes("L"))
+    (bad / "cmyk.jpg").write_bytes(jpeg_bytes("CMYK"))
+    (bad / "empty.jpg").write_bytes(b"")
+    (bad / "truncated.jpg").write_bytes(jpeg_bytes(size=(200, 150))[:700])
+    (bad / "text.jpg").write_text("this is not an image\n")
+    png = io.BytesIO()
+    Image.new("RGBA", (20, 20), (255, 0, 0, 128)).save(png, "PNG")
+    (bad / "really_png.jpg").write_bytes(png.getvalue())
+    return tmp_path
+
+
+def test_each_bad_kind_gets_its_reason(crafted):
+    d = crafted / "split" / "dogs"
+    assert check_image(d / "empty.jpg") == "empty file (0 bytes)"
+    assert "truncated" in check_image(d / "truncated.jpg")
+    assert check_image(d / "text.jpg") == "not an image (unrecognised content)"
+    assert check_image(d / "really_png.jpg") == "PNG data in a .jpg file"
+    for ok in ("dog.0.jpg", "gray.jpg", "cmyk.jpg"):
+        assert check_image(d / ok) is None, ok
+
+
+def test_scan_skips_and_reports_without_touching_files(crafted):
+    before = digest(crafted)
+    report = scan_images(sorted(str(p) for p in crafted.rglob("*.jpg")), use_cache=False)
+    assert sorted(Path(p).name for p, _ in report.skipped) == ["empty.jpg", "really_png.jpg", "text.jpg", "truncated.jpg"]
+    assert len(report.good) == 6
+    assert "skipped 4" in report.summary()
+    assert digest(crafted) == before  # nothing deleted or modified
+
+
+def test_loader_skips_bad_files_and_gives_three_channels(crafted, tmp_path):
+    # A cats_and_dogs_filtered-shaped folder made of the crafted files.
+    root = tmp_path / "local" / "cats_and_dogs_filtered"
+    for split in ("train", "validation"):
+        shutil.copytree(crafted / "split", root / split)
+    before = digest(root)
+    ds = load_dataset("cats_and_dogs_filtered", "train", data_dir=tmp_path / "local", per_class=None)
+    assert len(ds) == 6 and len(ds.skipped) == 4
+    assert "skipped 4 unusable files" in ds.report()
+    images, labels = next(iter(ds.as_tf(image_size=32, batch_size=16)))
+    assert images.shape == (6, 32, 32, 3) and images.dtype.name == "float32"
+    assert float(images.numpy().max()) <= 255.0 and float(images.numpy().min()) >= 0.0
+    assert sorted(labels.numpy().tolist()) == [0, 0, 0, 1, 1, 1]
+    assert digest(root) == before
+
+
+@needs_shared
+def test_real_disguised_oxford_files_are_reported():
+    folder = SHARED / "corrupt" / "oxford_iiit_pet"
+    before = digest(folder)
+    report = scan_images(sorted(folder.glob("*.jpg")), use_cache=False)
+    reasons = {Path(p).name: why for p, why in report.skipped}
+    assert reasons == {"Abyssinian_5.jpg": "PNG data in a .jpg file", "Abyssinian_34.jpg": "GIF data in a .jpg file"}
+    assert report.good == []
+    assert digest(folder) == before
