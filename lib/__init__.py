@@ -1,12 +1,19 @@
-"""transferkit: reuse ImageNet-pretrained CNNs with Keras 3 - the course kit's helpers."""
+"""transferkit: reuse ImageNet-pretrained CNNs with Keras 3 - the course kit's helpers.
+
+``from transferkit import *`` brings the helpers plus ``keras``, ``np`` and ``plt`` into a notebook.
+"""
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
 
 from .config import cache_dir, data_root, mode_banner, pick, quick_mode
 from .backbones import BACKBONES, DEFAULT_BACKBONE, ImageNetPreprocessing, load_backbone
 from .imagenet import class_index, class_names, top_k
 from .images import ImageError, as_batch, load_image
-from .plots import plot_history, show_images
+from .plots import plot_feature_maps, plot_history, show_images
 from .checks import ScanReport, check_image, scan_images
-from .datasets import OXFORD_BREEDS, ImageSet, dataset_dir, dataset_info, load_dataset
+from .datasets import OXFORD_BREEDS, ImageSet, dataset_dir, dataset_info, example_image, load_dataset
 from .features import extract_features, feature_maps, linear_classifier, train_classifier
 
 __version__ = "0.1.0"

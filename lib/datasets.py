@@ -437,3 +437,13 @@ def _load_oxford_pets(root: Path, split: str, check: bool = True) -> ImageSet:
     s = _checked(f"oxford_iiit_pet/{split}", paths, labels, list(OXFORD_BREEDS), {"species": species}, check=check)
     s.skipped = missing + s.skipped
     return s
+
+
+EXAMPLE_IMAGES = {"cat": "validation/cats/cat.2007.jpg", "dog": "validation/dogs/dog.2001.jpg"}
+
+
+def example_image(kind: str = "cat", data_dir: str | Path | None = None) -> Path:
+    """Path of a clear example photo (``"cat"`` or ``"dog"``) from the Cats vs Dogs validation split."""
+    if kind not in EXAMPLE_IMAGES:
+        raise ValueError(f"example images: {sorted(EXAMPLE_IMAGES)}")
+    return dataset_dir("cats_and_dogs_filtered", data_dir) / EXAMPLE_IMAGES[kind]

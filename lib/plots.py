@@ -63,3 +63,18 @@ def plot_history(history, metrics: Sequence[str] = ("accuracy", "loss"), marker_
     fig.tight_layout()
     plt.show()
     return fig
+
+
+def plot_feature_maps(maps: Sequence[np.ndarray], titles: Sequence[str], channels: int = 8, size: float = 1.6):
+    """One row per layer: the ``channels`` most active feature maps of each layer's activations."""
+    fig, axes = plt.subplots(len(maps), channels, figsize=(size * channels, size * len(maps) + 0.3), squeeze=False)
+    for row, (m, title) in zip(axes, zip(maps, titles)):
+        strongest = np.argsort(m.mean(axis=(0, 1)))[::-1][:channels]
+        for ax, c in zip(row, strongest):
+            ax.imshow(m[..., c], cmap="viridis")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(f"{title}\n{m.shape[0]}x{m.shape[1]}x{m.shape[2]}", fontsize=8)
+    fig.tight_layout()
+    plt.show()
+    return fig
