@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import weakref
 from pathlib import Path
 
 import keras
@@ -24,6 +25,18 @@ def _cache_key(model: keras.Model, images: ImageSet) -> str:
     return h.hexdigest()[:20]
 
 
+_FORWARD: "weakref.WeakKeyDictionary[keras.Model, object]" = weakref.WeakKeyDictionary()
+
+
+def inference_fn(model: keras.Model):
+    """``model(x, training=False)`` compiled once per model as a ``tf.function``."""
+    import tensorflow as tf
+
+    if model not in _FORWARD:
+        _FORWARD[model] = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    return _FORWARD[model]
+
+
 def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32, cache: bool = True,
                      progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(features, labels)`` for every image of ``images``, computed once and cached on disk.
@@ -32,14 +45,12 @@ def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32,
     modification time, so changing either recomputes. Cached arrays live in
     ``$TRANSFERKIT_CACHE/features``.
     """
-    import tensorflow as tf
-
     path = cache_dir("features") / f"{images.name.replace('/', '_')}-{model.name}-{_cache_key(model, images)}.npz"
     if cache and path.exists():
         with np.load(path) as f:
             return f["features"], f["labels"]
 
-    forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    forward = inference_fn(model)
     batches = images.as_tf(input_size(model), batch_size, labels=False)
     out = []
     with tqdm(total=len(images), desc=f"features ({model.name})", unit="img", disable=not progress) as bar:
