@@ -52,9 +52,10 @@ def plot_history(history, metrics: Sequence[str] = ("accuracy", "loss"), marker_
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.6), squeeze=False)
     for ax, m in zip(axes.flat, metrics):
         epochs = np.arange(1, len(hist[m]) + 1)
-        ax.plot(epochs, hist[m], "o-", label=f"train {m}")
+        style = "o-" if len(epochs) <= 30 else "-"
+        ax.plot(epochs, hist[m], style, label=f"train {m}")
         if f"val_{m}" in hist:
-            ax.plot(epochs, hist[f"val_{m}"], "o-", label=f"validation {m}")
+            ax.plot(epochs, hist[f"val_{m}"], style, label=f"validation {m}")
         if marker_at is not None:
             ax.axvline(marker_at + 0.5, color="gray", ls="--", label=marker_label)
         ax.set_xlabel("epoch")
