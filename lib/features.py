@@ -65,14 +65,15 @@ def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32,
     return features, images.labels
 
 
-def linear_classifier(num_features: int, num_classes: int, dropout: float = 0.0, l2: float = 1e-4) -> keras.Model:
+def linear_classifier(num_features: int, num_classes: int, dropout: float = 0.0, l2: float = 1e-4,
+                      learning_rate: float = 1e-3) -> keras.Model:
     """Logistic regression (softmax) on pooled features, as a tiny Keras model."""
     inputs = keras.Input((num_features,), name="features")
     x = keras.layers.Dropout(dropout)(inputs) if dropout else inputs
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier",
                                  kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)(x)
     model = keras.Model(inputs, outputs, name="linear_probe")
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model
 

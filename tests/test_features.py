@@ -1,0 +1,78 @@
+"""Cached feature extraction and the classifier trained on it."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import transferkit as tk
+from conftest import SHARED, needs_shared
+
+
+@pytest.fixture
+def toy_images(tmp_path):
+    """Red-ish and blue-ish images in two class folders (easy to separate)."""
+    rng = np.random.default_rng(0)
+    paths, labels = [], []
+    for label, channel in enumerate((0, 2)):
+        for i in range(12):
+            arr = rng.integers(0, 90, (40, 48, 3), dtype=np.uint8)
+            arr[..., channel] = rng.integers(170, 255, (40, 48), dtype=np.uint8)
+            p = tmp_path / f"{label}_{i}.jpg"
+            Image.fromarray(arr).save(p)
+            paths.append(str(p))
+            labels.append(label)
+    return tk.ImageSet("toy", paths, np.array(labels), ["red", "blue"])
+
+
+@pytest.fixture
+def small_backbone():
+    return tk.load_backbone("mobilenet", alpha=0.25, input_size=64, weights=None)
+
+
+def test_features_are_cached_and_invalidated(toy_images, small_backbone, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    x1, y1 = tk.extract_features(small_backbone, toy_images, batch_size=8, progress=False)
+    assert x1.shape == (24, 256) and (y1 == toy_images.labels).all()
+    files = list((tmp_path / "cache" / "features").glob("*.npz"))
+    assert len(files) == 1
+    x2, _ = tk.extract_features(small_backbone, toy_images, progress=False)
+    np.testing.assert_array_equal(x1, x2)
+    # Touching an image changes the key: the features are recomputed into a new file.
+    p = toy_images.paths[0]
+    os.utime(p, ns=(time.time_ns(), time.time_ns() + 10**9))
+    tk.extract_features(small_backbone, toy_images, progress=False)
+    assert len(list((tmp_path / "cache" / "features").glob("*.npz"))) == 2
+    # The pipeline's features equal the model applied to the same decoded images.
+    direct = small_backbone.predict(next(iter(toy_images.as_tf(64, 24, labels=False))), verbose=0)
+    np.testing.assert_allclose(x1, direct, rtol=1e-4, atol=1e-4)
+
+
+def test_linear_classifier_learns_separable_features():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 16)).astype("float32")
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(int)
+    model, history = tk.train_classifier((x[:150], y[:150]), (x[150:], y[150:]), epochs=100,
+                                          learning_rate=0.05)
+    assert model.evaluate(x[150:], y[150:], verbose=0)[1] >= 0.85  # chance is 0.5
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_feature_maps_shapes(small_backbone):
+    image = np.full((64, 64, 3), 128, np.uint8)
+    maps = tk.feature_maps(small_backbone, image, ["conv1_relu", "conv_pw_13_relu"])
+    assert [m.shape for m in maps] == [(32, 32, 8), (2, 2, 256)]
+
+
+@needs_shared
+def test_pretrained_features_separate_cats_from_dogs(imagenet_weights, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    train = tk.load_dataset("cats_and_dogs_filtered", "train", data_dir=SHARED, per_class=20)
+    val = tk.load_dataset("cats_and_dogs_filtered", "validation", data_dir=SHARED, per_class=20)
+    backbone = tk.load_backbone()
+    clf, _ = tk.train_classifier(tk.extract_features(backbone, train, progress=False),
+                                 tk.extract_features(backbone, val, progress=False), epochs=60)
+    x_val, y_val = tk.extract_features(backbone, val, progress=False)
+    assert (clf.predict(x_val, verbose=0).argmax(1) == y_val).mean() >= 0.85  # 40 training images
