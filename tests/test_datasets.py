@@ -125,3 +125,25 @@ def test_oxford_pets_official_split_from_local_copy(monkeypatch):
     species = trainval.extras["species"]
     is_cat_breed = np.array([trainval.class_names[l][0].isupper() for l in trainval.labels])
     assert ((species == "cat") == is_cat_breed).all()
+
+
+def test_pet_images_layout_reports_every_skipped_file(tmp_path):
+    """Microsoft's PetImages layout, made small: bad files are counted and named, splits are seeded."""
+    from test_checks import jpeg_bytes
+
+    root = tmp_path / "kagglecatsanddogs" / "PetImages"
+    for c in ("Cat", "Dog"):
+        (root / c).mkdir(parents=True)
+        for i in range(10):
+            (root / c / f"{i}.jpg").write_bytes(jpeg_bytes(seed=i))
+    (root / "Cat" / "666.jpg").write_bytes(b"")
+    (root / "Dog" / "11702.jpg").write_bytes(jpeg_bytes(size=(300, 200))[:500])
+    (root / "Cat" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0 not an image")
+    everything = tk.load_dataset("cats_vs_dogs", "all", data_dir=tmp_path, per_class=None)
+    assert len(everything) == 20 and everything.class_names == ["Cat", "Dog"]
+    assert sorted(Path(p).name for p, _ in everything.skipped) == ["11702.jpg", "666.jpg", "Thumbs.db"]
+    train = tk.load_dataset("cats_vs_dogs", "train", data_dir=tmp_path, per_class=None)
+    val = tk.load_dataset("cats_vs_dogs", "validation", data_dir=tmp_path, per_class=None)
+    assert (len(train), len(val)) == (16, 4) and val.counts() == {"Cat": 2, "Dog": 2}
+    assert not set(train.paths) & set(val.paths)
+    assert (root / "Cat" / "666.jpg").exists()  # reported, not deleted
