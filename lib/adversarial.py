@@ -1,0 +1,571 @@
+"""Adversarial images: imperceptible, bounded pixel changes that make a classifier see something else.
+
+The attack is projected gradient descent (PGD) on the *raw 0-255 pixels* the kit's models take:
+each step moves every pixel by ``step_size`` levels against the sign of the loss gradient, then
+projects back into the box ``[original - epsilon, original + epsilon] ∩ [0, 255]``. ``epsilon`` is
+measured in 8-bit levels, so ``epsilon=2`` means no pixel value moves by more than 2 of 255.
+
+The result is a uint8 image - exactly what a PNG file stores - and success is judged on that
+rounded image, so the attack survives saving and reloading. Rounding can undo sub-level progress,
+so the gradient is taken *at the rounded image* while a float copy accumulates the steps (a
+straight-through trick), and the best rounded image seen is kept.
+
+>>> model = load_backbone(include_top=True)                     # ImageNet classifier, raw pixels
+>>> dog = load_image(demo_image("beagle_111.jpg"), 224)
+>>> result = adversarial_image(model, dog, "tabby", epsilon=2)  # targeted: make it a cat
+>>> result.success, result.max_change, result.psnr
+>>> fgsm(model, dog, epsilon=2)                                 # one signed step, untargeted
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from .config import data_root
+from .images import ImageError, as_batch, load_image
+
+__all__ = [
+    "AdversarialResult",
+    "adversarial_image",
+    "fgsm",
+    "psnr",
+    "perturbation_image",
+    "show_attack",
+    "plot_attack_history",
+    "epsilon_sweep",
+    "plot_epsilon_sweep",
+    "demo_image",
+]
+
+DEFAULT_STEPS = 20
+_TINY = 1e-30
+
+
+# --------------------------------------------------------------------------------------------
+# Result
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AdversarialResult:
+    """What an attack produced: the uint8 adversarial image, the predictions and a per-step history.
+
+    ``history`` has one entry per evaluated (rounded, uint8) image: entry 0 is the original, entry
+    ``i`` the image after ``i`` gradient steps. Keys: ``step``, ``loss``, ``score`` (probability of
+    the target class, or of the original class for an untargeted attack), ``top1``, ``top1_probability``,
+    ``success``, ``max_change``.
+    """
+
+    image: np.ndarray
+    original: np.ndarray
+    target: int | None
+    label: int
+    epsilon: float
+    success: bool
+    steps: int
+    original_probabilities: np.ndarray
+    probabilities: np.ndarray
+    history: dict[str, list] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    class_names: Sequence[str] | None = None
+
+    @property
+    def targeted(self) -> bool:
+        return self.target is not None
+
+    @property
+    def predicted_class(self) -> int:
+        """Top-1 class of the adversarial (uint8) image."""
+        return int(np.argmax(self.probabilities))
+
+    @property
+    def perturbation(self) -> np.ndarray:
+        """``adversarial - original`` in pixel levels (int16, H x W x 3)."""
+        return self.image.astype(np.int16) - self.original.astype(np.int16)
+
+    @property
+    def max_change(self) -> int:
+        """Largest change of any pixel value, in 8-bit levels (never more than ``epsilon``)."""
+        return int(np.abs(self.perturbation).max())
+
+    @property
+    def changed_fraction(self) -> float:
+        """Fraction of pixel values (H x W x 3) that changed at all."""
+        return float(np.mean(self.perturbation != 0))
+
+    @property
+    def psnr(self) -> float:
+        """Peak signal-to-noise ratio of the adversarial image against the original, in dB."""
+        return psnr(self.original, self.image)
+
+    def name(self, index: int) -> str:
+        """Class name of an index (ImageNet names for 1000-class models)."""
+        return _class_name(index, self.class_names, len(self.probabilities))
+
+    def top_k(self, k: int = 3, original: bool = False) -> list[tuple[str, float]]:
+        """``(name, probability)`` pairs of the adversarial image (or of the original)."""
+        p = self.original_probabilities if original else self.probabilities
+        order = np.argsort(p)[::-1][:k]
+        return [(self.name(int(i)), float(p[i])) for i in order]
+
+    def summary(self) -> str:
+        before = f"{self.name(self.label)} ({self.original_probabilities[self.label]:.2f})"
+        top = self.predicted_class
+        after = f"{self.name(top)} ({self.probabilities[top]:.2f})"
+        goal = f"target {self.name(self.target)}" if self.targeted else "untargeted"
+        verdict = "success" if self.success else "FAILED"
+        return (
+            f"{verdict} ({goal}, epsilon={self.epsilon:g}): {before} -> {after} after {self.steps} step(s); "
+            f"max change {self.max_change} level(s), {self.changed_fraction:.0%} of values changed, "
+            f"PSNR {self.psnr:.1f} dB"
+        )
+
+    def __repr__(self) -> str:
+        return f"AdversarialResult({self.summary()})"
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers: metrics, inputs, model outputs
+# --------------------------------------------------------------------------------------------
+
+
+def psnr(original, changed, peak: float = 255.0) -> float:
+    """Peak signal-to-noise ratio between two images of 0-255 pixels, in dB (``inf`` if identical)."""
+    a = np.asarray(original, dtype=np.float64)
+    b = np.asarray(changed, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
+    mse = float(np.mean((a - b) ** 2))
+    return math.inf if mse == 0 else 10.0 * math.log10(peak**2 / mse)
+
+
+def demo_image(name: str = "beagle_111.jpg") -> Path:
+    """Path of one of the course's demo photos in ``$TRANSFERKIT_DATA/demo`` (clear error if missing)."""
+    root = data_root()
+    if root is None:
+        raise FileNotFoundError(
+            "TRANSFERKIT_DATA is not set, so the demo photos cannot be found; set it to the course data "
+            "folder or load your own photo with load_image('my_dog.jpg', 224)"
+        )
+    path = root / "demo" / name
+    if not path.is_file():
+        found = sorted(p.name for p in (root / "demo").glob("*")) if (root / "demo").is_dir() else []
+        raise FileNotFoundError(f"no demo image {name!r} in {root / 'demo'}; available: {found or 'none'}")
+    return path
+
+
+def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
+    """One image as uint8 H x W x 3 of the model's size; resizes/converts with a note."""
+    if isinstance(image, (str, Path, bytes, bytearray)):
+        return load_image(image, size)
+    if tf.is_tensor(image):
+        image = image.numpy()
+    arr = np.asarray(image)
+    if arr.ndim == 4:
+        if arr.shape[0] != 1:
+            raise ImageError(f"expected one image, got a batch of {arr.shape[0]}; attack them one at a time")
+        arr = arr[0]
+    if arr.ndim not in (2, 3):
+        raise ImageError(f"expected an H x W x 3 image, got an array of shape {arr.shape}")
+    if arr.dtype != np.uint8:
+        if not np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_:
+            raise ImageError(f"expected pixel values, got an array of dtype {arr.dtype}")
+        if arr.size and not np.all(np.isfinite(arr)):
+            raise ImageError("the image holds NaN or infinite values")
+        if arr.size and (arr.min() < 0 or arr.max() > 255):
+            raise ImageError(
+                f"pixel values run from {arr.min():g} to {arr.max():g}; the attack needs raw 0-255 pixels"
+            )
+        if not np.allclose(arr, np.round(arr)):
+            notes.append(f"{arr.dtype} pixels rounded to uint8 (the attack works on 8-bit levels)")
+        else:
+            notes.append(f"{arr.dtype} pixels converted to uint8")
+    h, w = arr.shape[:2]
+    if size is None:  # a model taking any size: convert channels/dtype only
+        return _to_rgb_uint8(arr)
+    if (h, w) != (size, size):
+        notes.append(f"image resized from {w}x{h} to {size}x{size}, the model's input size")
+    return as_batch(arr, size)[0].astype(np.uint8)  # also fixes channels; same size = no resampling
+
+
+def _to_rgb_uint8(arr: np.ndarray) -> np.ndarray:
+    """Channel/dtype conversion without resizing."""
+    if arr.ndim == 2:
+        arr = np.stack([arr] * 3, axis=-1)
+    if arr.shape[-1] == 1:
+        arr = np.repeat(arr, 3, axis=-1)
+    if arr.shape[-1] == 4:
+        arr = arr[..., :3]
+    if arr.shape[-1] != 3:
+        raise ImageError(f"expected an H x W x 3 image, got an array of shape {arr.shape}")
+    return np.clip(np.round(arr), 0, 255).astype(np.uint8)
+
+
+def _model_size(model: keras.Model) -> int | None:
+    shape = model.input_shape
+    if isinstance(shape, list):
+        raise ValueError("the attack needs a model with a single image input")
+    h, w = shape[1], shape[2]
+    if h is not None and w is not None and h != w:
+        raise ValueError(f"the attack expects a square model input, got {h}x{w}")
+    return h
+
+
+def _final_activation(model: keras.Model) -> str | None:
+    """Name of the activation at the very end of a model ('softmax', 'sigmoid', 'linear', ...)."""
+    layer = model
+    while isinstance(layer, keras.Model) and layer.layers:
+        layer = layer.layers[-1]
+    if isinstance(layer, keras.layers.Softmax):
+        return "softmax"
+    act = getattr(layer, "activation", None)
+    if act is None:
+        return None
+    return getattr(act, "__name__", str(act)).lower()
+
+
+def _output_kind(model: keras.Model, outputs: str) -> str:
+    if outputs in ("probabilities", "logits"):
+        return outputs
+    if outputs != "auto":
+        raise ValueError(f"outputs must be 'auto', 'probabilities' or 'logits', not {outputs!r}")
+    act = _final_activation(model)
+    if act in ("softmax", "sigmoid"):
+        return "probabilities"
+    if act in ("linear", None):
+        return "logits"
+    raise ValueError(
+        f"cannot tell whether the model's final activation {act!r} gives probabilities or logits; "
+        "pass outputs='probabilities' or outputs='logits'"
+    )
+
+
+def _log_probs(outputs, kind: str):
+    """Model outputs (N x C, or N x 1 for a binary model) as normalised log-probabilities N x C'."""
+    y = tf.cast(outputs, tf.float32)
+    if y.shape[-1] == 1:  # binary: one sigmoid probability or one logit for class 1
+        if kind == "probabilities":
+            p = tf.clip_by_value(y, _TINY, 1.0 - 1e-7)
+            y = tf.concat([tf.math.log(1.0 - p), tf.math.log(p)], axis=-1)
+        else:
+            y = tf.concat([tf.zeros_like(y), y], axis=-1)
+        return tf.nn.log_softmax(y, axis=-1)
+    if kind == "probabilities":
+        y = tf.math.log(tf.maximum(y, _TINY))
+    return tf.nn.log_softmax(y, axis=-1)
+
+
+# One compiled step per (model, output kind); weak keys so a dropped model frees its graph.
+_STEPS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
+
+
+def _step_fn(model: keras.Model, kind: str):
+    """A ``tf.function`` (x, class, direction) -> (log-probs, loss, d loss / d x) on raw pixels.
+
+    ``direction=-1`` minimises ``-log p(class)`` (targeted), ``+1`` minimises ``log p(class)``
+    (untargeted: push the original class down).
+    """
+    per_model = _STEPS.setdefault(model, {})
+    if kind not in per_model:
+
+        @tf.function(reduce_retracing=True)
+        def step(x, cls, direction):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                logp = _log_probs(model(x, training=False), kind)
+                loss = direction * logp[0, cls]
+            return logp[0], loss, tape.gradient(loss, x)
+
+        per_model[kind] = step
+    return per_model[kind]
+
+
+def _class_name(index: int, names: Sequence[str] | None, n_classes: int) -> str:
+    if names is not None:
+        return str(names[index])
+    if n_classes == 1000:
+        from .imagenet import class_names
+
+        return class_names()[index]
+    return f"class {index}"
+
+
+def _resolve_class(target, names: Sequence[str] | None, n_classes: int) -> int:
+    if isinstance(target, (str, np.str_)):
+        if names is not None:
+            if target in names:
+                return list(names).index(target)
+            raise ValueError(f"{target!r} is not one of the class names {list(names)}")
+        if n_classes == 1000:
+            from .imagenet import class_index
+
+            return class_index(str(target))
+        raise ValueError(f"a class name needs class_names=[...] for a model with {n_classes} output(s)")
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        if not 0 <= int(target) < n_classes:
+            raise ValueError(f"class index {target} is outside 0..{n_classes - 1}")
+        return int(target)
+    raise TypeError(f"target must be a class index or name, not {type(target).__name__}")
+
+
+# --------------------------------------------------------------------------------------------
+# The attack
+# --------------------------------------------------------------------------------------------
+
+
+def adversarial_image(
+    model: keras.Model,
+    image,
+    target: int | str | None,
+    epsilon: float = 2,
+    steps: int = DEFAULT_STEPS,
+    *,
+    step_size: float | None = None,
+    confidence: float = 0.0,
+    label: int | str | None = None,
+    early_stop: bool = True,
+    keep_best: bool = True,
+    outputs: str = "auto",
+    class_names: Sequence[str] | None = None,
+    progress: bool = False,
+) -> AdversarialResult:
+    """A bounded adversarial version of ``image`` that ``model`` classifies as ``target``.
+
+    * ``model`` - any Keras classifier on raw 0-255 RGB pixels with probability or logit outputs
+      (``load_backbone(include_top=True)``, a Cats-vs-Dogs model with one sigmoid unit, ...).
+    * ``image`` - uint8 H x W x 3 (or a path); another size is resized to the model's input with a
+      note, float 0-255 pixels are rounded to uint8, 0-1 floats are refused.
+    * ``target`` - class index or name (``"tabby"``); ``None`` makes the attack *untargeted*: any
+      class but ``label`` (default: the model's top-1 class on the original).
+    * ``epsilon`` - L∞ bound in 8-bit levels: no pixel value moves by more than this (>= 1).
+    * ``steps`` - at most this many projected sign-gradient steps of ``step_size`` levels
+      (default ``max(epsilon / 4, 0.25)``); ``steps=1, step_size=epsilon`` is FGSM.
+    * ``confidence`` - success also needs p(target) (untargeted: p(new top-1)) >= this.
+    * ``early_stop`` - stop at the first successful uint8 image; otherwise run all ``steps``.
+    * ``keep_best`` - return the best uint8 image seen (successful, then highest p(target)); with
+      ``False`` the image after the last step taken.
+
+    Success is judged on the rounded uint8 image, i.e. on what a PNG file would hold. A target that
+    already is the top-1 class returns at once (``steps == 0``).
+    """
+    if not isinstance(epsilon, (int, float, np.integer, np.floating)) or not math.isfinite(epsilon):
+        raise ValueError(f"epsilon must be a number of 8-bit levels, got {epsilon!r}")
+    if epsilon <= 0:
+        raise ValueError(f"epsilon must be > 0 (in 8-bit pixel levels), got {epsilon}")
+    if epsilon < 1:
+        raise ValueError(
+            f"epsilon={epsilon} is below one 8-bit level: no uint8 pixel could change; use epsilon >= 1"
+        )
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps}")
+    step_size = float(max(epsilon / 4, 0.25) if step_size is None else step_size)
+    if step_size <= 0:
+        raise ValueError(f"step_size must be > 0, got {step_size}")
+    if not 0 <= confidence < 1:
+        raise ValueError(f"confidence must be in [0, 1), got {confidence}")
+
+    notes: list[str] = []
+    original = _prepare_image(image, _model_size(model), notes)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    kind = _output_kind(model, outputs)
+    step_fn = _step_fn(model, kind)
+    bound = float(math.floor(epsilon))  # integer levels a uint8 pixel may move
+    orig = original.astype(np.float32)
+    low, high = np.maximum(orig - bound, 0.0), np.minimum(orig + bound, 255.0)
+
+    # Evaluate the original first: it fixes the label and the number of classes.
+    x_int = orig.copy()
+    logp, _, _ = step_fn(tf.constant(x_int[None]), tf.constant(0), tf.constant(1.0))
+    probs0 = np.exp(logp.numpy())
+    n_classes = probs0.shape[-1]
+    true = int(np.argmax(probs0)) if label is None else _resolve_class(label, class_names, n_classes)
+    goal = None if target is None else _resolve_class(target, class_names, n_classes)
+    if goal is None:
+        cls, direction = true, 1.0  # minimise log p(label)
+    else:
+        cls, direction = goal, -1.0  # minimise -log p(target)
+
+    def succeeded(p: np.ndarray) -> bool:
+        top = int(np.argmax(p))
+        if goal is not None:
+            return top == goal and p[goal] >= confidence
+        return top != true and p[top] >= confidence
+
+    history: dict[str, list] = {k: [] for k in ("step", "loss", "score", "top1", "top1_probability", "success", "max_change")}
+
+    def record(i: int, p: np.ndarray, loss: float, x: np.ndarray) -> bool:
+        ok = succeeded(p)
+        history["step"].append(i)
+        history["loss"].append(float(loss))
+        history["score"].append(float(p[cls]))
+        history["top1"].append(int(np.argmax(p)))
+        history["top1_probability"].append(float(p.max()))
+        history["success"].append(ok)
+        history["max_change"].append(int(np.abs(x - orig).max()))
+        return ok
+
+    def rank(ok: bool, p: np.ndarray) -> tuple:  # higher is better
+        return (ok, -direction * math.log(max(float(p[cls]), _TINY)))
+
+    common = dict(original=original, target=goal, label=true, epsilon=float(epsilon), original_probabilities=probs0,
+                  notes=notes, class_names=class_names)
+    if goal is not None and int(np.argmax(probs0)) == goal and probs0[goal] >= confidence:
+        notes.append(f"the model already predicts {_class_name(goal, class_names, n_classes)}; nothing to do")
+        record(0, probs0, float(direction * logp.numpy()[cls]), orig)
+        return AdversarialResult(image=original.copy(), success=True, steps=0, probabilities=probs0,
+                                 history=history, **common)
+
+    from tqdm.auto import tqdm
+
+    x_float = orig.copy()
+    best = None  # (rank, step, uint8 image, probabilities)
+    bar = tqdm(total=steps, desc="attack", disable=not progress, leave=False)
+    for i in range(steps + 1):
+        # Gradient and prediction at the ROUNDED image: what a PNG would hold.
+        logp, loss, grad = step_fn(tf.constant(x_int[None]), tf.constant(cls), tf.constant(direction))
+        p = np.exp(logp.numpy())
+        ok = record(i, p, float(loss.numpy()), x_int)
+        r = rank(ok, p)
+        if best is None or r > best[0] or not keep_best:
+            best = (r, i, x_int.copy(), p)
+        if (ok and early_stop) or i == steps:
+            break
+        # Straight-through: the float copy accumulates sub-level steps; project, then round.
+        x_float = np.clip(x_float - step_size * np.sign(grad.numpy()[0]), low, high)
+        x_int = np.clip(np.round(x_float), low, high)
+        bar.update(1)
+        bar.set_postfix(p=f"{p[cls]:.3f}")
+    bar.close()
+    (ok, _), best_step, best_image, best_p = best
+    return AdversarialResult(image=best_image.astype(np.uint8), success=bool(ok), steps=best_step,
+                             probabilities=best_p, history=history, **common)
+
+
+def fgsm(
+    model: keras.Model,
+    image,
+    target: int | str | None = None,
+    epsilon: float = 2,
+    **kwargs,
+) -> AdversarialResult:
+    """The fast gradient sign method: ONE step of ``epsilon`` levels along the gradient's sign.
+
+    Exactly :func:`adversarial_image` with ``steps=1, step_size=epsilon``; untargeted by default.
+    """
+    return adversarial_image(model, image, target, epsilon=epsilon, steps=1, step_size=float(epsilon),
+                             early_stop=False, keep_best=False, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Looking at the result
+# --------------------------------------------------------------------------------------------
+
+
+def perturbation_image(original, adversarial=None, amplify: float | None = None) -> np.ndarray:
+    """The change ``adversarial - original`` made visible: grey = unchanged, brighter/darker = +/-.
+
+    Accepts an :class:`AdversarialResult` alone. By default the largest change maps to the full
+    0-255 range (``amplify`` sets the factor explicitly, e.g. 50x).
+    """
+    if isinstance(original, AdversarialResult):
+        diff = original.perturbation.astype(np.float32)
+    else:
+        diff = np.asarray(adversarial, np.float32) - np.asarray(original, np.float32)
+    peak = float(np.abs(diff).max())
+    if amplify is None:
+        amplify = 127.5 / peak if peak else 1.0
+    return np.clip(127.5 + amplify * diff, 0, 255).round().astype(np.uint8)
+
+
+def _top_lines(pairs: list[tuple[str, float]]) -> str:
+    return "\n".join(f"{name} {p:.1%}" for name, p in pairs)
+
+
+def show_attack(result: AdversarialResult, k: int = 3, size: float = 3.6):
+    """Original and adversarial image with their top-``k`` predictions, and the amplified change."""
+    from .plots import show_images
+
+    peak = max(result.max_change, 1)
+    titles = [
+        "original\n" + _top_lines(result.top_k(k, original=True)),
+        "adversarial\n" + _top_lines(result.top_k(k)),
+        f"change x{127.5 / peak:.0f} (max {result.max_change} levels)\nPSNR {result.psnr:.1f} dB",
+    ]
+    return show_images([result.original, result.image, perturbation_image(result)], titles, ncols=3, size=size)
+
+
+def plot_attack_history(result: AdversarialResult):
+    """Probability of the target (or of the original class) per step of the attack."""
+    import matplotlib.pyplot as plt
+
+    h = result.history
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    what = f"p({result.name(result.target)})" if result.targeted else f"p({result.name(result.label)})"
+    ax.plot(h["step"], h["score"], "o-", label=what)
+    ax.plot(h["step"], h["top1_probability"], "--", color="gray", label="p(top-1)")
+    hits = [s for s, ok in zip(h["step"], h["success"]) if ok]
+    if hits:
+        ax.axvline(hits[0], color="green", ls=":", label=f"first success (step {hits[0]})")
+    ax.set_xlabel("gradient step")
+    ax.set_ylabel("probability (uint8 image)")
+    ax.set_ylim(0, 1.02)
+    ax.legend()
+    fig.tight_layout()
+    plt.show()
+    return fig
+
+
+def epsilon_sweep(
+    model: keras.Model,
+    images: Sequence,
+    target: int | str | None,
+    epsilons: Sequence[float] = (1, 2, 3, 4),
+    steps: int = DEFAULT_STEPS,
+    progress: bool = True,
+    **kwargs,
+) -> dict[str, list]:
+    """Attack every image at every epsilon: success rate and mean target probability per epsilon."""
+    from tqdm.auto import tqdm
+
+    out: dict[str, list] = {"epsilon": [], "success_rate": [], "mean_score": [], "mean_steps": [], "mean_psnr": []}
+    bar = tqdm(total=len(epsilons) * len(images), desc="epsilon sweep", disable=not progress)
+    for eps in epsilons:
+        results = []
+        for img in images:
+            results.append(adversarial_image(model, img, target, epsilon=eps, steps=steps, **kwargs))
+            bar.update(1)
+        out["epsilon"].append(float(eps))
+        out["success_rate"].append(float(np.mean([r.success for r in results])))
+        cls = [r.target if r.targeted else r.label for r in results]
+        out["mean_score"].append(float(np.mean([r.probabilities[c] for r, c in zip(results, cls)])))
+        out["mean_steps"].append(float(np.mean([r.steps for r in results])))
+        out["mean_psnr"].append(float(np.mean([r.psnr for r in results])))
+    bar.close()
+    return out
+
+
+def plot_epsilon_sweep(sweep: dict[str, list], target_name: str = "target"):
+    """Success rate and mean target probability against epsilon."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    ax.plot(sweep["epsilon"], sweep["success_rate"], "o-", label="success rate (uint8 image)")
+    ax.plot(sweep["epsilon"], sweep["mean_score"], "s--", label=f"mean p({target_name})")
+    ax.set_xlabel("epsilon (max change, 8-bit levels)")
+    ax.set_xticks(sweep["epsilon"])
+    ax.set_ylim(0, 1.05)
+    ax.legend()
+    fig.tight_layout()
+    plt.show()
+    return fig
