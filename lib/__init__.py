@@ -15,5 +15,9 @@ from .plots import plot_feature_maps, plot_history, show_images
 from .checks import ScanReport, check_image, scan_images
 from .datasets import OXFORD_BREEDS, ImageSet, dataset_dir, dataset_info, example_image, load_dataset
 from .features import extract_features, feature_maps, linear_classifier, train_classifier
+from .adversarial import (
+    AdversarialResult, adversarial_image, demo_image, epsilon_sweep, fgsm, perturbation_image,
+    plot_attack_history, plot_epsilon_sweep, psnr, show_attack,
+)
 
 __version__ = "0.1.0"
