@@ -45,6 +45,7 @@ __all__ = [
     "epsilon_sweep",
     "plot_epsilon_sweep",
     "demo_image",
+    "predict_top",
 ]
 
 DEFAULT_STEPS = 20
@@ -162,6 +163,20 @@ def demo_image(name: str = "beagle_111.jpg") -> Path:
         found = sorted(p.name for p in (root / "demo").glob("*")) if (root / "demo").is_dir() else []
         raise FileNotFoundError(f"no demo image {name!r} in {root / 'demo'}; available: {found or 'none'}")
     return path
+
+
+def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str] | None = None):
+    """The model's top-``k`` ``(name, probability)`` pairs for ONE image (uint8 array or path).
+
+    Probabilities as the model outputs them: use a softmax (or sigmoid) model to read them as such.
+    """
+    notes: list[str] = []
+    x = _prepare_image(image, _model_size(model), notes)
+    p = np.asarray(model.predict(x[None].astype("float32"), verbose=0)[0], dtype=np.float64)
+    if p.shape == (1,):
+        p = np.array([1.0 - p[0], p[0]])
+    order = np.argsort(p)[::-1][:k]
+    return [(_class_name(int(i), class_names, len(p)), float(p[i])) for i in order]
 
 
 def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
@@ -518,6 +533,7 @@ def plot_attack_history(result: AdversarialResult):
     if hits:
         ax.axvline(hits[0], color="green", ls=":", label=f"first success (step {hits[0]})")
     ax.set_xlabel("gradient step")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_ylabel("probability (uint8 image)")
     ax.set_ylim(0, 1.02)
     ax.legend()
@@ -530,20 +546,25 @@ def epsilon_sweep(
     model: keras.Model,
     images: Sequence,
     target: int | str | None,
-    epsilons: Sequence[float] = (1, 2, 3, 4),
-    steps: int = DEFAULT_STEPS,
+    epsilons: Sequence[float] = (1, 2, 4, 8),
+    attack=None,
     progress: bool = True,
     **kwargs,
 ) -> dict[str, list]:
-    """Attack every image at every epsilon: success rate and mean target probability per epsilon."""
+    """Attack every image at every epsilon: success rate, mean p(target) and mean steps per epsilon.
+
+    ``attack`` is :func:`adversarial_image` (default) or :func:`fgsm`; ``kwargs`` go to it.
+    For an untargeted attack ``mean_score`` is the mean probability left on the original class.
+    """
     from tqdm.auto import tqdm
 
+    attack = attack or adversarial_image
     out: dict[str, list] = {"epsilon": [], "success_rate": [], "mean_score": [], "mean_steps": [], "mean_psnr": []}
     bar = tqdm(total=len(epsilons) * len(images), desc="epsilon sweep", disable=not progress)
     for eps in epsilons:
         results = []
         for img in images:
-            results.append(adversarial_image(model, img, target, epsilon=eps, steps=steps, **kwargs))
+            results.append(attack(model, img, target, epsilon=eps, **kwargs))
             bar.update(1)
         out["epsilon"].append(float(eps))
         out["success_rate"].append(float(np.mean([r.success for r in results])))
@@ -555,17 +576,26 @@ def epsilon_sweep(
     return out
 
 
-def plot_epsilon_sweep(sweep: dict[str, list], target_name: str = "target"):
-    """Success rate and mean target probability against epsilon."""
+def plot_epsilon_sweep(sweeps: dict, target_name: str = "target"):
+    """Success rate (solid) and mean p(target) (dashed) against epsilon, for one or more sweeps.
+
+    ``sweeps`` is one :func:`epsilon_sweep` result or ``{"label": result, ...}``.
+    """
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    ax.plot(sweep["epsilon"], sweep["success_rate"], "o-", label="success rate (uint8 image)")
-    ax.plot(sweep["epsilon"], sweep["mean_score"], "s--", label=f"mean p({target_name})")
-    ax.set_xlabel("epsilon (max change, 8-bit levels)")
-    ax.set_xticks(sweep["epsilon"])
-    ax.set_ylim(0, 1.05)
-    ax.legend()
+    if "epsilon" in sweeps:
+        sweeps = {"attack": sweeps}
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for i, (label, sweep) in enumerate(sweeps.items()):
+        color = f"C{i}"
+        ax.plot(sweep["epsilon"], sweep["success_rate"], "o-", color=color, label=f"{label}: success rate")
+        ax.plot(sweep["epsilon"], sweep["mean_score"], "s--", color=color, label=f"{label}: mean p({target_name})")
+    ax.set_xlabel("epsilon (largest change of any pixel, 8-bit levels)")
+    ax.set_xscale("log", base=2)
+    eps = sorted({e for sweep in sweeps.values() for e in sweep["epsilon"]})
+    ax.set_xticks(eps, [f"{e:g}" for e in eps])
+    ax.set_ylim(-0.02, 1.05)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     plt.show()
     return fig
