@@ -17,7 +17,7 @@ from .datasets import OXFORD_BREEDS, ImageSet, dataset_dir, dataset_info, exampl
 from .features import extract_features, feature_maps, linear_classifier, train_classifier
 from .adversarial import (
     AdversarialResult, adversarial_image, demo_image, epsilon_sweep, fgsm, perturbation_image,
-    plot_attack_history, plot_epsilon_sweep, psnr, show_attack,
+    plot_attack_history, plot_epsilon_sweep, predict_top, psnr, show_attack,
 )
 
 __version__ = "0.1.0"
