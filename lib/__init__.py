@@ -19,5 +19,10 @@ from .adversarial import (
     AdversarialResult, adversarial_image, demo_image, epsilon_sweep, fgsm, perturbation_image,
     plot_attack_history, plot_epsilon_sweep, predict_top, psnr, show_attack,
 )
+from .metrics import (
+    ClassReport, ConfusedPair, SpeciesReport, class_report, confusion_counts, most_confused, per_class_accuracy,
+    plot_class_accuracy, plot_class_counts, show_confused_pairs, species_accuracy, species_report, top_k_accuracy,
+)
+from .lab import check, describe_counts, hint
 
 __version__ = "0.1.0"
