@@ -285,7 +285,8 @@ _STEPS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictiona
 
 
 def _step_fn(model: keras.Model, kind: str):
-    """A ``tf.function`` (x, class, direction) -> (log-probs, loss, d loss / d x) on raw pixels.
+    """Compiled functions on raw pixels: step (x, class, direction) -> (log-probs, loss, d loss / d x)
+    and forward x -> log-probs.
 
     ``direction=-1`` minimises ``-log p(class)`` (targeted), ``+1`` minimises ``log p(class)``
     (untargeted: push the original class down).
@@ -301,8 +302,13 @@ def _step_fn(model: keras.Model, kind: str):
                 loss = direction * logp[0, cls]
             return logp[0], loss, tape.gradient(loss, x)
 
+        @tf.function(reduce_retracing=True)
+        def forward(x):
+            return _log_probs(model(x, training=False), kind)[0]
+
         per_model[kind] = step
-    return per_model[kind]
+        per_model[kind + "/forward"] = forward
+    return per_model[kind], per_model[kind + "/forward"]
 
 
 def _class_name(index: int, names: Sequence[str] | None, n_classes: int) -> str:
@@ -383,6 +389,7 @@ def adversarial_image(
         )
     if int(steps) != steps or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps}")
+    steps = int(steps)
     step_size = float(max(epsilon / 4, 0.25) if step_size is None else step_size)
     if step_size <= 0:
         raise ValueError(f"step_size must be > 0, got {step_size}")
@@ -394,15 +401,15 @@ def adversarial_image(
     for note in notes:
         warnings.warn(note, stacklevel=2)
     kind = _output_kind(model, outputs)
-    step_fn = _step_fn(model, kind)
+    step_fn, forward_fn = _step_fn(model, kind)
     bound = float(math.floor(epsilon))  # integer levels a uint8 pixel may move
     orig = original.astype(np.float32)
     low, high = np.maximum(orig - bound, 0.0), np.minimum(orig + bound, 255.0)
 
     # Evaluate the original first: it fixes the label and the number of classes.
     x_int = orig.copy()
-    logp, _, _ = step_fn(tf.constant(x_int[None]), tf.constant(0), tf.constant(1.0))
-    probs0 = np.exp(logp.numpy())
+    logp0 = forward_fn(tf.constant(x_int[None])).numpy()
+    probs0 = np.exp(logp0)
     n_classes = probs0.shape[-1]
     true = int(np.argmax(probs0)) if label is None else _resolve_class(label, class_names, n_classes)
     goal = None if target is None else _resolve_class(target, class_names, n_classes)
@@ -437,7 +444,7 @@ def adversarial_image(
                   notes=notes, class_names=class_names)
     if goal is not None and int(np.argmax(probs0)) == goal and probs0[goal] >= confidence:
         notes.append(f"the model already predicts {_class_name(goal, class_names, n_classes)}; nothing to do")
-        record(0, probs0, float(direction * logp.numpy()[cls]), orig)
+        record(0, probs0, float(direction * logp0[cls]), orig)
         return AdversarialResult(image=original.copy(), success=True, steps=0, probabilities=probs0,
                                  history=history, **common)
 
