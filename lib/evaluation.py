@@ -1,0 +1,209 @@
+"""Evaluating a trained classifier like a practitioner: predictions over a data set, the confusion
+matrix, the most confidently wrong images, and a prediction on any photo a student supplies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from .backbones import input_size
+from .datasets import ImageSet
+from .features import inference_fn
+from .images import ImageError, as_batch, load_image
+from .metrics import confusion_counts
+
+# --------------------------------------------------------------------------- predictions
+
+
+def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(probabilities N x C, labels N)`` of ``model`` over an :class:`ImageSet` or a ``tf.data`` pipeline.
+
+    A pipeline may yield ``(images, labels)`` or images alone (then ``labels`` is None). Images are
+    raw 0-255 pixels; augmentation layers are inactive (inference mode).
+    """
+    if isinstance(data, ImageSet):
+        total = len(data)
+        data = data.as_tf(input_size(model), batch_size, shuffle=False)
+    else:
+        total = None
+    forward = inference_fn(model)
+    probs, labels = [], []
+    with tqdm(total=total, desc=f"predicting ({model.name})", unit="img", disable=not progress) as bar:
+        for batch in data:
+            x, y = (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
+            probs.append(np.asarray(forward(x)))
+            if y is not None:
+                labels.append(np.asarray(y))
+            bar.update(len(probs[-1]))
+    num_classes = int(model.output_shape[-1])
+    p = np.concatenate(probs) if probs else np.zeros((0, num_classes), "float32")
+    y = np.concatenate(labels).astype(np.int64) if labels else None
+    return p, y
+
+
+def accuracy_of(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Top-1 accuracy of an N x C probability array against integer labels."""
+    return float(np.mean(np.argmax(probabilities, axis=1) == np.asarray(labels))) if len(labels) else float("nan")
+
+
+# --------------------------------------------------------------------------- confusion matrix
+
+
+def confusion_matrix(labels, predictions, num_classes: int | None = None) -> np.ndarray:
+    """C x C counts, row = true class, column = predicted class; ``predictions`` are ids or N x C scores."""
+    return confusion_counts(labels, predictions, num_classes)
+
+
+def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = False,
+                          title: str = "Confusion matrix", ax=None):
+    """The confusion matrix as a heat map with the count (and row percentage) written in each cell."""
+    import matplotlib.pyplot as plt
+
+    cm = np.asarray(cm)
+    rows = cm.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(rows > 0, cm / np.maximum(rows, 1), 0.0)
+    n = len(class_names)
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(1.2 * n + 2.2, 1.2 * n + 1.6))
+    ax.imshow(share if normalize else cm, cmap="Blues", vmin=0)
+    ax.set_xticks(range(n), class_names, rotation=45 if n > 4 else 0, ha="right" if n > 4 else "center")
+    ax.set_yticks(range(n), class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    if n <= 12:
+        for i in range(n):
+            for j in range(n):
+                text = f"{cm[i, j]}\n{share[i, j]:.1%}"
+                ax.text(j, i, text, ha="center", va="center", fontsize=9,
+                        color="white" if share[i, j] > 0.5 else "black")
+    if own:
+        fig.tight_layout()
+        plt.show()
+    return ax.figure
+
+
+def plot_accuracy_comparison(accuracies: dict[str, float], title: str = "Validation accuracy", ax=None):
+    """Side-by-side bars, e.g. ``{"frozen backbone": 0.975, "fine-tuned": 0.986}``, each labelled with its value."""
+    import matplotlib.pyplot as plt
+
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(1.6 * len(accuracies) + 2, 3.2))
+    names, values = list(accuracies), [float(v) for v in accuracies.values()]
+    bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
+    for bar, v in zip(bars, values):
+        ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.2%}", ha="center", va="bottom")
+    low = min(values)
+    ax.set_ylim(max(0.0, low - 2 * (1 - low) - 0.01), 1.0)
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    if own:
+        fig.tight_layout()
+        plt.show()
+    return ax.figure
+
+
+# --------------------------------------------------------------------------- mistakes
+
+
+def most_confident_wrong(probabilities: np.ndarray, labels, k: int = 8) -> np.ndarray:
+    """Indices of up to ``k`` wrongly classified images, most confident (highest predicted probability) first."""
+    p = np.asarray(probabilities)
+    y = np.asarray(labels)
+    if p.ndim != 2 or len(p) != len(y):
+        raise ValueError(f"need N x C probabilities and N labels, got {p.shape} and {y.shape}")
+    predicted = p.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != y)
+    confidence = p[wrong, predicted[wrong]]
+    return wrong[np.argsort(-confidence, kind="stable")][:k]
+
+
+def show_most_confident_wrong(images: ImageSet, probabilities: np.ndarray, labels=None, k: int = 8, ncols: int = 4):
+    """A grid of the ``k`` most confidently wrong images of ``images``, titled true vs predicted (confidence)."""
+    from .plots import show_images
+
+    labels = images.labels if labels is None else np.asarray(labels)
+    idx = most_confident_wrong(probabilities, labels, k)
+    if len(idx) == 0:
+        print("No mistakes: every image is classified correctly.")
+        return None
+    names = images.class_names
+    p = np.asarray(probabilities)
+    titles = [f"true {names[labels[i]]}\npredicted {names[p[i].argmax()]} {p[i].max():.0%}\n{Path(images.paths[i]).name}"
+              for i in idx]
+    return show_images(images.images(idx, size=None), titles, ncols=ncols,
+                       suptitle=f"The {len(idx)} most confidently wrong of {len(labels)} images")
+
+
+# --------------------------------------------------------------------------- one photo
+
+
+@dataclass
+class Prediction:
+    """The model's answer for one photo."""
+
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    image: np.ndarray  # the photo as the model saw it (uint8, model input size)
+
+    def __str__(self) -> str:
+        others = ", ".join(f"{c} {p:.1%}" for c, p in self.probabilities.items() if c != self.label)
+        return f"{self.label} ({self.confidence:.1%}; {others})"
+
+
+def predict_image(model: keras.Model, source, class_names: Sequence[str]) -> Prediction:
+    """The model's prediction for one photo: a path, raw file bytes (an upload), or an image array.
+
+    Any size, grayscale, palette, CMYK or RGBA photos work (converted and resized by
+    :mod:`transferkit.images`). A missing path raises ``FileNotFoundError`` and a file that is not an
+    image raises :class:`~transferkit.ImageError`, both with a message naming the file.
+    """
+    size = input_size(model)
+    if isinstance(source, (str, Path, bytes, bytearray)):
+        image = load_image(bytes(source) if isinstance(source, bytearray) else source, size)
+    elif isinstance(source, np.ndarray) or hasattr(source, "__array__"):
+        image = as_batch(np.asarray(source), size)[0].astype(np.uint8)
+    else:
+        raise TypeError(f"expected a file path, file bytes or an image array, not {type(source).__name__}")
+    probs = np.asarray(inference_fn(model)(np.asarray(image, "float32")[None]))[0]
+    if len(class_names) != len(probs):
+        raise ValueError(f"{len(class_names)} class names for a model with {len(probs)} outputs")
+    best = int(probs.argmax())
+    return Prediction(class_names[best], float(probs[best]), {c: float(p) for c, p in zip(class_names, probs)}, image)
+
+
+def show_prediction(model: keras.Model, source, class_names: Sequence[str]) -> Prediction | None:
+    """Shows a photo with the model's prediction; for a missing or unreadable file prints why and returns None."""
+    from .plots import show_images
+
+    try:
+        pred = predict_image(model, source, class_names)
+    except (FileNotFoundError, ImageError, TypeError) as e:
+        print(f"Cannot classify this photo: {e}")
+        return None
+    show_images([pred.image], [f"{pred.label} ({pred.confidence:.1%})"], ncols=1, size=3.2)
+    print(pred)
+    return pred
+
+
+def upload_photo() -> bytes | None:
+    """In Colab, opens a file picker and returns the uploaded photo's bytes; elsewhere explains what to do."""
+    try:
+        from google.colab import files  # type: ignore
+    except ImportError:
+        print("Uploading works in Colab; here, set PHOTO to the path of an image file instead.")
+        return None
+    uploaded = files.upload()
+    if not uploaded:
+        print("No file was uploaded.")
+        return None
+    return next(iter(uploaded.values()))
