@@ -24,5 +24,13 @@ from .metrics import (
     plot_class_accuracy, plot_class_counts, show_confused_pairs, species_accuracy, species_report, top_k_accuracy,
 )
 from .lab import check, describe_counts, hint
+from .training import (
+    augmentation_layers, best_epoch, build_classifier, compile_for_training, fine_tune, freeze_backbone,
+    merge_histories, pretrained_part, train_head, training_pipeline, unfreeze_top,
+)
+from .evaluation import (
+    Prediction, accuracy_of, confusion_matrix, most_confident_wrong, plot_accuracy_comparison,
+    plot_confusion_matrix, predict_dataset, predict_image, show_most_confident_wrong, show_prediction, upload_photo,
+)
 
 __version__ = "0.1.0"
