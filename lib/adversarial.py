@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from .config import data_root
+from .datasets import demo_image
 from .images import ImageError, as_batch, load_image
 
 __all__ = [
@@ -148,21 +148,6 @@ def psnr(original, changed, peak: float = 255.0) -> float:
         raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
     mse = float(np.mean((a - b) ** 2))
     return math.inf if mse == 0 else 10.0 * math.log10(peak**2 / mse)
-
-
-def demo_image(name: str = "beagle_111.jpg") -> Path:
-    """Path of one of the course's demo photos in ``$TRANSFERKIT_DATA/demo`` (clear error if missing)."""
-    root = data_root()
-    if root is None:
-        raise FileNotFoundError(
-            "TRANSFERKIT_DATA is not set, so the demo photos cannot be found; set it to the course data "
-            "folder or load your own photo with load_image('my_dog.jpg', 224)"
-        )
-    path = root / "demo" / name
-    if not path.is_file():
-        found = sorted(p.name for p in (root / "demo").glob("*")) if (root / "demo").is_dir() else []
-        raise FileNotFoundError(f"no demo image {name!r} in {root / 'demo'}; available: {found or 'none'}")
-    return path
 
 
 def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str] | None = None):

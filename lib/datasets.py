@@ -439,11 +439,24 @@ def _load_oxford_pets(root: Path, split: str, check: bool = True) -> ImageSet:
     return s
 
 
-EXAMPLE_IMAGES = {"cat": "validation/cats/cat.2007.jpg", "dog": "validation/dogs/dog.2001.jpg"}
+def demo_image(name: str = "cat.2007.jpg", data_dir: str | Path | None = None) -> Path:
+    """Path of one of the course's example photos, e.g. ``"cat.2007.jpg"`` or ``"beagle_111.jpg"``.
 
-
-def example_image(kind: str = "cat", data_dir: str | Path | None = None) -> Path:
-    """Path of a clear example photo (``"cat"`` or ``"dog"``) from the Cats vs Dogs validation split."""
-    if kind not in EXAMPLE_IMAGES:
-        raise ValueError(f"example images: {sorted(EXAMPLE_IMAGES)}")
-    return dataset_dir("cats_and_dogs_filtered", data_dir) / EXAMPLE_IMAGES[kind]
+    Looks in ``<data>/demo`` first (course machines keep a few there), then in the dataset the photo
+    comes from: ``cat.N.jpg``/``dog.N.jpg`` in ``cats_and_dogs_filtered``, ``<breed>_N.jpg`` in
+    ``oxford_iiit_pet`` (downloaded if needed).
+    """
+    root = Path(data_dir).expanduser() if data_dir else data_root()
+    if root is not None and (root / "demo" / name).is_file():
+        return root / "demo" / name
+    m = re.fullmatch(r"(cat|dog)\.(\d+)\.jpg", name)
+    if m:
+        folder = dataset_dir("cats_and_dogs_filtered", data_dir)
+        split = "validation" if int(m[2]) >= 2000 else "train"
+        path = folder / split / f"{m[1]}s" / name
+    else:
+        breed_of(name)  # raises a clear error for names that are neither kind
+        path = dataset_dir("oxford_iiit_pet", data_dir) / "images" / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no example photo {name!r} (looked for {path})")
+    return path

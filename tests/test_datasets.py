@@ -147,3 +147,15 @@ def test_pet_images_layout_reports_every_skipped_file(tmp_path):
     assert (len(train), len(val)) == (16, 4) and val.counts() == {"Cat": 2, "Dog": 2}
     assert not set(train.paths) & set(val.paths)
     assert (root / "Cat" / "666.jpg").exists()  # reported, not deleted
+
+
+@needs_shared
+def test_demo_images_resolve_with_or_without_the_demo_folder(tmp_path):
+    assert tk.demo_image("beagle_111.jpg", data_dir=SHARED) == SHARED / "demo" / "beagle_111.jpg"
+    # A data folder without demo/: the photo is found in the dataset it comes from.
+    (tmp_path / "pets").symlink_to(SHARED / "oxford_iiit_pet")
+    (tmp_path / "cats_and_dogs").symlink_to(SHARED / "cats_and_dogs")
+    assert tk.demo_image("beagle_111.jpg", data_dir=tmp_path).name == "beagle_111.jpg"
+    assert tk.demo_image("cat.2007.jpg", data_dir=tmp_path).parent.name == "cats"
+    with pytest.raises(FileNotFoundError):
+        tk.demo_image("dog.99999.jpg", data_dir=tmp_path)
