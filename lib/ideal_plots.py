@@ -1,0 +1,68 @@
+"""Plots for ideal images: the images with their probabilities, and how a run got there."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .ideal import IdealImageResult
+from .plots import show_images
+
+
+def _labelled(results) -> list[tuple[str, IdealImageResult]]:
+    if isinstance(results, IdealImageResult):
+        return [(results.target_name, results)]
+    if isinstance(results, Mapping):
+        return list(results.items())
+    return [(r.target_name, r) for r in results]
+
+
+def show_ideal(results: Mapping[str, IdealImageResult] | Sequence[IdealImageResult] | IdealImageResult, ncols: int = 4, size: float = 3.0, suptitle: str | None = None):
+    """Ideal images side by side, titled with their label, p(target) and total variation.
+
+    ``results`` is one result, a list (labelled by target name) or a ``{label: result}`` dict.
+    """
+    items = _labelled(results)
+    titles = [f"{label}\np({r.target_name})={r.probability:.3f}, TV={r.total_variation:.3f}" for label, r in items]
+    return show_images([r.image for _, r in items], titles, ncols=ncols, size=size, suptitle=suptitle)
+
+
+def plot_ideal_history(results: Mapping[str, IdealImageResult] | Sequence[IdealImageResult] | IdealImageResult, metrics: Sequence[str] = ("prob", "tv"), threshold: float | None = 0.99):
+    """Per-step curves of several runs: by default p(target) and total variation.
+
+    ``threshold`` draws a dotted line on the probability panel (e.g. 0.99).
+    """
+    items = _labelled(results)
+    labels = {"prob": "p(target)", "tv": "total variation", "loss": "loss", "class_score": "-log p(target)"}
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.4), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics):
+        for label, r in items:
+            if metric in r.history:
+                ax.plot(r.history["step"], r.history[metric], label=label)
+        if metric == "prob" and threshold is not None:
+            ax.axhline(threshold, color="gray", ls=":", lw=1)
+            ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("step")
+        ax.set_title(labels.get(metric, metric))
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()
+    return fig
+
+
+def show_tv_sweep(results: Sequence[IdealImageResult], weights: Sequence[float], size: float = 2.6):
+    """A row of ideal images made with growing TV weights, titled with weight and probability."""
+    titles = [f"TV weight {w:g}\np={r.probability:.2f}, TV={r.total_variation:.3f}" for w, r in zip(weights, results)]
+    return show_images([r.image for r in results], titles, ncols=len(results), size=size)
+
+
+def tv_of(images) -> np.ndarray:
+    """Total variation of uint8/0-255 images (H x W x 3 or a batch), e.g. of a real photo for scale."""
+    from .objectives import TotalVariation
+
+    x = np.asarray(images, dtype="float32")
+    if x.ndim == 3:
+        x = x[None]
+    return TotalVariation().per_sample(x).numpy()

@@ -1,0 +1,275 @@
+"""Loss terms on a classifier's outputs or on the image itself, as small composable objects.
+
+Each term is called on a tensor and returns a scalar *to minimise* (already multiplied by its
+``weight``); ``per_sample`` gives the unweighted value of every image in a batch. Terms add up and
+scale like numbers, so an objective reads like the formula it stands for:
+
+>>> loss = ClassScore("Siamese_cat") + 100 * TotalVariation()
+>>> value = loss(outputs=model(images), images=images)
+
+``ClassScore`` looks at the model's outputs; the regularisers (``TotalVariation``, ``ImageNorm``)
+look at the image, in raw 0-255 pixels. ``Jitter`` is not a loss but a random transform applied to
+the image before the network sees it, so that the result must work at every small offset.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = [
+    "Objective",
+    "ClassScore",
+    "TotalVariation",
+    "ImageNorm",
+    "Sum",
+    "Jitter",
+    "log_probabilities",
+    "output_kind",
+]
+
+_TINY = 1e-30
+
+
+def log_probabilities(outputs, from_logits: bool = True):
+    """Classifier outputs as normalised log-probabilities ``N x C``.
+
+    ``outputs`` are logits (``from_logits=True``) or probabilities. A single output column is a
+    binary classifier (sigmoid probability or logit of class 1) and becomes two columns,
+    class 0 and class 1.
+    """
+    y = tf.cast(outputs, tf.float32)
+    if y.shape[-1] == 1:
+        if from_logits:
+            y = tf.concat([tf.zeros_like(y), y], axis=-1)
+        else:
+            p = tf.clip_by_value(y, _TINY, 1.0 - 1e-7)
+            y = tf.concat([tf.math.log(1.0 - p), tf.math.log(p)], axis=-1)
+    elif not from_logits:
+        y = tf.math.log(tf.maximum(y, _TINY))
+    return tf.nn.log_softmax(y, axis=-1)
+
+
+def output_kind(model: keras.Model) -> str:
+    """``"probabilities"`` if a model ends in a softmax/sigmoid, ``"logits"`` if in a linear layer.
+
+    Looks through nested models (a ``load_backbone`` classifier wraps the Keras application).
+    Raises ValueError when the final activation says neither.
+    """
+    layer = model
+    while isinstance(layer, keras.Model) and layer.layers:
+        layer = layer.layers[-1]
+    if isinstance(layer, keras.layers.Softmax):
+        return "probabilities"
+    act = getattr(layer, "activation", None)
+    name = getattr(act, "__name__", str(act)).lower() if act is not None else "linear"
+    if name in ("softmax", "sigmoid"):
+        return "probabilities"
+    if name == "linear":
+        return "logits"
+    raise ValueError(f"cannot tell whether a final {name!r} activation gives logits or probabilities")
+
+
+class Objective:
+    """A weighted loss term. Subclasses implement ``per_sample(x) -> (N,)`` and set ``on``.
+
+    ``on`` says what the term is computed from: ``"outputs"`` (the model's outputs) or
+    ``"images"`` (the 0-255 pixel batch the model is fed).
+    """
+
+    name: str = "objective"
+    on: str = "images"
+
+    def __init__(self, weight: float = 1.0):
+        self.weight = float(weight)
+
+    def per_sample(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def value(self, x):
+        """Unweighted batch mean."""
+        return tf.reduce_mean(self.per_sample(x))
+
+    def __call__(self, x=None, *, outputs=None, images=None):
+        """Weighted value: ``term(x)``, or ``term(outputs=..., images=...)`` to let it pick."""
+        if x is None:
+            x = outputs if self.on == "outputs" else images
+            if x is None:
+                raise ValueError(f"{self.name} needs {self.on}=...")
+        return self.weight * self.value(x)
+
+    def terms(self) -> list["Objective"]:
+        return [self]
+
+    def __mul__(self, factor: float) -> "Objective":
+        scaled = copy.copy(self)
+        scaled.weight = self.weight * float(factor)
+        return scaled
+
+    __rmul__ = __mul__
+
+    def __add__(self, other: "Objective") -> "Sum":
+        return Sum([*self.terms(), *other.terms()])
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k != "weight")
+        weight = "" if self.weight == 1.0 else f"{self.weight:g} * "
+        return f"{weight}{type(self).__name__}({params})"
+
+
+class Sum(Objective):
+    """Several terms added together: ``ClassScore(284) + 100 * TotalVariation()``."""
+
+    name = "total"
+
+    def __init__(self, terms: Sequence[Objective]):
+        super().__init__(1.0)
+        self._terms = list(terms)
+
+    def terms(self) -> list[Objective]:
+        return [copy.copy(t) * self.weight for t in self._terms] if self.weight != 1.0 else list(self._terms)
+
+    def __call__(self, x=None, *, outputs=None, images=None):
+        if x is not None:
+            raise TypeError("call a Sum of terms with outputs=... and images=...")
+        return tf.add_n([t(outputs=outputs, images=images) for t in self.terms()])
+
+    def values(self, *, outputs=None, images=None) -> dict[str, tf.Tensor]:
+        """Each term's unweighted per-sample values, by name."""
+        return {t.name: t.per_sample(outputs if t.on == "outputs" else images) for t in self.terms()}
+
+    def __repr__(self) -> str:
+        return " + ".join(repr(t) for t in self.terms())
+
+
+class ClassScore(Objective):
+    """Cross-entropy towards a target class: ``-log p(target)`` per image (minimise it).
+
+    ``target`` is a class index, an ImageNet class name, or one of either per image of the batch.
+    ``from_logits`` says whether the outputs are logits (preferred: better-behaved gradients) or
+    probabilities. ``mode="logit"`` scores the raw logit instead (``-logit[target]``), which keeps
+    pushing after the probability saturates.
+    """
+
+    name = "class_score"
+    on = "outputs"
+
+    def __init__(self, target: int | str | Sequence[int | str], weight: float = 1.0, *, from_logits: bool = True, mode: str = "log_prob"):
+        super().__init__(weight)
+        if mode not in ("log_prob", "logit"):
+            raise ValueError(f"mode must be 'log_prob' or 'logit', not {mode!r}")
+        self.target = _class_indices(target)
+        self.from_logits = from_logits
+        self.mode = mode
+
+    def _targets(self, n):
+        t = tf.constant(self.target, tf.int32)
+        return tf.fill([n], t) if t.shape.rank == 0 else t
+
+    def per_sample(self, outputs):
+        outputs = tf.cast(outputs, tf.float32)
+        if self.mode == "logit":
+            if not self.from_logits:
+                raise ValueError("mode='logit' needs a model that outputs logits")
+            scores = outputs
+        else:
+            scores = log_probabilities(outputs, self.from_logits)
+        return -tf.gather(scores, self._targets(tf.shape(scores)[0]), axis=1, batch_dims=1)
+
+    def probability(self, outputs):
+        """p(target) per image."""
+        logp = log_probabilities(outputs, self.from_logits)
+        return tf.exp(tf.gather(logp, self._targets(tf.shape(logp)[0]), axis=1, batch_dims=1))
+
+
+def _class_indices(target):
+    if isinstance(target, (list, tuple, np.ndarray)):
+        return [_class_indices(t) for t in target]
+    if isinstance(target, (str, np.str_)):
+        from .imagenet import class_index
+
+        return class_index(str(target))
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        if target < 0:
+            raise ValueError(f"class index {target} is negative")
+        return int(target)
+    raise TypeError(f"target must be a class index or name, not {type(target).__name__}")
+
+
+class TotalVariation(Objective):
+    """How much neighbouring pixels differ: small for smooth images, large for noise.
+
+    Per image: ``mean |x[i+1, j] - x[i, j]|^power + mean |x[i, j+1] - x[i, j]|^power`` on pixels
+    scaled to 0-1 (so the value does not depend on image size: uniform noise in 0-255 scores
+    about 0.67, a flat image 0). ``power=2`` penalises big jumps more and small ones less.
+    """
+
+    name = "total_variation"
+    on = "images"
+
+    def __init__(self, weight: float = 1.0, *, power: float = 1.0):
+        super().__init__(weight)
+        self.power = float(power)
+
+    def per_sample(self, images):
+        x = tf.cast(images, tf.float32) / 255.0
+        dy = tf.abs(x[:, 1:, :, :] - x[:, :-1, :, :])
+        dx = tf.abs(x[:, :, 1:, :] - x[:, :, :-1, :])
+        if self.power != 1.0:
+            dy, dx = dy**self.power, dx**self.power
+        return tf.reduce_mean(dy, axis=[1, 2, 3]) + tf.reduce_mean(dx, axis=[1, 2, 3])
+
+
+class ImageNorm(Objective):
+    """Lp size of the image around mid-grey, ``mean |x/255 - 0.5|^p``: keeps pixels away from the extremes."""
+
+    name = "image_norm"
+    on = "images"
+
+    def __init__(self, weight: float = 1.0, *, p: float = 2.0):
+        super().__init__(weight)
+        self.p = float(p)
+
+    def per_sample(self, images):
+        x = tf.cast(images, tf.float32) / 255.0 - 0.5
+        return tf.reduce_mean(tf.abs(x) ** self.p, axis=[1, 2, 3])
+
+
+class Jitter:
+    """Random shift (and optional zoom) of the image before each step's forward pass.
+
+    The optimised image itself does not move; the network sees it rolled by up to ``pixels``
+    pixels (wrapping around) and, with ``scale > 0``, zoomed by a factor in
+    ``[exp(-scale), exp(scale)]`` and cropped/padded back. Features that only work at one exact
+    position cannot survive this, so the result is crisper and fools other models more often.
+    """
+
+    def __init__(self, pixels: int = 8, scale: float = 0.0):
+        if pixels < 0 or scale < 0:
+            raise ValueError("pixels and scale must be >= 0")
+        self.pixels = int(pixels)
+        self.scale = float(scale)
+
+    @property
+    def active(self) -> bool:
+        return self.pixels > 0 or self.scale > 0
+
+    def __call__(self, images, generator: tf.random.Generator):
+        """``images`` (N x H x W x C, static H and W) transformed with randomness from ``generator``."""
+        if self.pixels:
+            shift = generator.uniform([2], -self.pixels, self.pixels + 1, dtype=tf.int32)
+            images = tf.roll(images, shift, axis=[1, 2])
+        if self.scale:
+            h, w = images.shape[1], images.shape[2]
+            factor = tf.exp(generator.uniform([], -self.scale, self.scale))
+            size = tf.cast(tf.round(factor * tf.constant([h, w], tf.float32)), tf.int32)
+            zoomed = tf.image.resize(images, size)
+            images = tf.ensure_shape(tf.image.resize_with_crop_or_pad(zoomed, h, w), images.shape)
+        return images
+
+    def __repr__(self) -> str:
+        return f"Jitter(pixels={self.pixels}, scale={self.scale})"

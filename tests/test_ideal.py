@@ -1,0 +1,206 @@
+"""Ideal images: the loss terms against hand-computed values, and the ascent on a tiny classifier."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+from PIL import Image  # noqa: E402
+
+from transferkit.ideal import ideal_image, ideal_images  # noqa: E402
+from transferkit.objectives import ClassScore, ImageNorm, Jitter, Sum, TotalVariation, output_kind  # noqa: E402
+
+SIZE = 24
+
+
+# ---------------------------------------------------------------- loss terms
+
+
+def _tiny_image() -> np.ndarray:
+    """A 2 x 2 image, the same in all three channels: [[0, 102], [51, 51]] (0, 0.4, 0.2, 0.2 of 255)."""
+    grey = np.array([[0, 102], [51, 51]], dtype="float32")
+    return np.repeat(grey[None, :, :, None], 3, axis=-1)
+
+
+def test_total_variation_matches_hand_computation():
+    x = _tiny_image()
+    # vertical |51-0|, |51-102| -> 0.2, 0.2 (mean 0.2); horizontal |102-0|, |51-51| -> 0.4, 0 (mean 0.2)
+    assert TotalVariation().per_sample(x).numpy() == pytest.approx([0.4], abs=1e-6)
+    # squared: vertical 0.04, 0.04 -> 0.04; horizontal 0.16, 0 -> 0.08
+    assert TotalVariation(power=2).per_sample(x).numpy() == pytest.approx([0.12], abs=1e-6)
+    assert float(TotalVariation(weight=10)(x)) == pytest.approx(4.0, abs=1e-5)
+    assert TotalVariation().per_sample(np.full((1, 5, 5, 3), 200.0, "float32")).numpy() == pytest.approx([0.0])
+
+
+def test_total_variation_does_not_depend_on_image_size():
+    rng = np.random.default_rng(0)
+    small = rng.uniform(0, 255, (1, 32, 32, 3)).astype("float32")
+    large = rng.uniform(0, 255, (1, 256, 256, 3)).astype("float32")
+    tv_small, tv_large = TotalVariation().per_sample(small).numpy()[0], TotalVariation().per_sample(large).numpy()[0]
+    assert tv_small == pytest.approx(2 / 3, abs=0.03)  # E|u - v| = 1/3 for two uniforms in 0..1, twice
+    assert tv_large == pytest.approx(2 / 3, abs=0.01)
+
+
+def test_class_score_from_logits_probabilities_and_one_sigmoid_output():
+    logits = np.array([[0.0, math.log(3.0)], [math.log(3.0), 0.0]], "float32")
+    expected = -math.log(0.75)
+    assert ClassScore([1, 0]).per_sample(logits).numpy() == pytest.approx([expected] * 2, abs=1e-6)
+    probs = np.array([[0.25, 0.75]], "float32")
+    assert ClassScore(1, from_logits=False).per_sample(probs).numpy() == pytest.approx([expected], abs=1e-6)
+    assert ClassScore(1).probability(logits[:1]).numpy() == pytest.approx([0.75])
+    one_logit = np.array([[math.log(3.0)]], "float32")  # binary model, logit of class 1
+    assert ClassScore(1).per_sample(one_logit).numpy() == pytest.approx([expected], abs=1e-6)
+    assert ClassScore(0, from_logits=False).probability(np.array([[0.75]], "float32")).numpy() == pytest.approx([0.25])
+
+
+def test_terms_compose_like_numbers():
+    x = _tiny_image()
+    logits = np.array([[0.0, math.log(3.0)]], "float32")
+    loss = ClassScore(1) + 10 * TotalVariation() + ImageNorm(2.0)
+    assert isinstance(loss, Sum) and [t.name for t in loss.terms()] == ["class_score", "total_variation", "image_norm"]
+    norm = np.mean((x / 255.0 - 0.5) ** 2)
+    expected = -math.log(0.75) + 10 * 0.4 + 2 * norm
+    assert float(loss(outputs=logits, images=x)) == pytest.approx(expected, rel=1e-5)
+    assert float((loss * 2)(outputs=logits, images=x)) == pytest.approx(2 * expected, rel=1e-5)
+
+
+def test_jitter_only_moves_pixels():
+    x = tf.constant(np.random.default_rng(0).uniform(0, 255, (1, 16, 16, 3)).astype("float32"))
+    moved = Jitter(4)(x, tf.random.Generator.from_seed(1)).numpy()
+    assert np.sort(moved.ravel()) == pytest.approx(np.sort(x.numpy().ravel()))
+    assert Jitter(4, scale=0.2)(x, tf.random.Generator.from_seed(1)).shape == x.shape
+
+
+# ---------------------------------------------------------------- the ascent on a tiny classifier
+
+
+def _train(head: str) -> keras.Model:
+    """A classifier on raw 0-255 pixels: class 1 when the left half is brighter than the right half."""
+    keras.utils.set_random_seed(3)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 255, (600, SIZE, SIZE, 3)).astype("float32")
+    shift = rng.uniform(-60, 60, (600, 1, 1, 1)).astype("float32")
+    x[:, :, : SIZE // 2] = np.clip(x[:, :, : SIZE // 2] + shift, 0, 255)
+    y = (x[:, :, : SIZE // 2].mean(axis=(1, 2, 3)) > x[:, :, SIZE // 2 :].mean(axis=(1, 2, 3))).astype("int32")
+    top = {"logits": keras.layers.Dense(2), "softmax": keras.layers.Dense(2, activation="softmax"),
+           "sigmoid": keras.layers.Dense(1, activation="sigmoid")}[head]
+    model = keras.Sequential([
+        keras.Input((SIZE, SIZE, 3)),
+        keras.layers.Rescaling(1 / 127.5, offset=-1.0),
+        keras.layers.Conv2D(4, 3, activation="relu"),
+        keras.layers.Flatten(),
+        top,
+    ])
+    loss = "binary_crossentropy" if head == "sigmoid" else keras.losses.SparseCategoricalCrossentropy(from_logits=head == "logits")
+    model.compile(keras.optimizers.Adam(3e-3), loss, metrics=["accuracy"])
+    model.fit(x, y, epochs=6, batch_size=64, verbose=0)
+    assert model.evaluate(x, y, verbose=0)[1] > 0.85
+    return model
+
+
+@pytest.fixture(scope="module")
+def logits_model():
+    return _train("logits")
+
+
+# The tiny classifiers' rule depends on where the bright half is, so no random shifts here.
+STILL = dict(jitter=0, progress=False)
+
+
+def _start_probability(model, target: int, seed: int = 0) -> float:
+    """p(target) of the image ideal_images starts from (0 steps)."""
+    return ideal_image(model, target, steps=0, seed=seed, **STILL).probability
+
+
+@pytest.mark.parametrize("target", [0, 1])
+def test_ascent_raises_the_target_probability(logits_model, target):
+    start = _start_probability(logits_model, target)
+    result = ideal_image(logits_model, target, steps=30, learning_rate=4.0, **STILL)
+    assert start < 0.9
+    assert result.probability > max(0.8, start + 0.25)
+    h = result.history
+    assert len(h["step"]) == 31 and h["step"][0] == 0 and h["step"][-1] == 30
+    assert h["prob"][0] == pytest.approx(start, abs=0.02)
+    assert h["prob"][-1] > h["prob"][0]
+    assert result.steps_to(0.8) is not None
+
+
+@pytest.mark.parametrize("head", ["softmax", "sigmoid"])
+def test_models_that_output_probabilities(head):
+    model = _train(head)
+    assert output_kind(model) == "probabilities"
+    start = _start_probability(model, 1)
+    result = ideal_image(model, "dog", class_names=["cat", "dog"], steps=30, learning_rate=4.0, **STILL)
+    assert result.target == 1 and result.target_name == "dog"
+    assert result.probability > max(0.8, start + 0.25)
+
+
+def test_tv_weight_smooths_the_image(logits_model):
+    plain = ideal_image(logits_model, 1, steps=40, tv_weight=0, jitter=0, progress=False)
+    smooth = ideal_image(logits_model, 1, steps=40, tv_weight=3.0, jitter=0, progress=False)
+    assert smooth.total_variation < 0.7 * plain.total_variation
+    assert smooth.history["tv"][-1] < smooth.history["tv"][0]
+    assert "total_variation" in smooth.history and "total_variation" not in plain.history
+
+
+def test_output_is_uint8_survives_png_and_is_reproducible(logits_model, tmp_path):
+    a = ideal_image(logits_model, 1, steps=8, seed=5, jitter=2, progress=False)
+    b = ideal_image(logits_model, 1, steps=8, seed=5, jitter=2, progress=False)
+    assert a.image.dtype == np.uint8 and a.image.shape == (SIZE, SIZE, 3)
+    assert a.image.min() >= 0 and a.image.max() <= 255
+    np.testing.assert_array_equal(a.image, b.image)
+    path = a.save(tmp_path / "cat.png")
+    np.testing.assert_array_equal(np.asarray(Image.open(path)), a.image)
+    buffer = io.BytesIO()
+    Image.fromarray(a.image).save(buffer, format="PNG")
+    again = np.asarray(Image.open(io.BytesIO(buffer.getvalue())), dtype="float32")[None]
+    p_again = keras.ops.convert_to_numpy(keras.ops.softmax(logits_model(again)))[0, 1]
+    assert p_again == pytest.approx(a.probability, abs=1e-5)
+
+
+def test_early_stop_returns_the_image_that_reached_the_threshold(logits_model):
+    result = ideal_image(logits_model, 1, steps=200, stop_at=0.9, learning_rate=4.0, **STILL)
+    assert result.steps < 200 and result.probability >= 0.9
+    assert result.history["step"][-1] == result.steps
+
+
+def test_batch_of_targets(logits_model):
+    results = ideal_images(logits_model, [0, 1], steps=30, learning_rate=4.0, **STILL)
+    assert [r.target for r in results] == [0, 1]
+    assert all(r.probability > 0.8 for r in results)
+    assert not np.array_equal(results[0].image, results[1].image)
+
+
+# ---------------------------------------------------------------- class names
+
+
+def _thousand_class_model() -> keras.Model:
+    return keras.Sequential([keras.Input((8, 8, 3)), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1000)])
+
+
+def test_imagenet_names_resolve(imagenet_weights):
+    model = _thousand_class_model()
+    for name, index in [("Siamese_cat", 284), ("tabby", 281), ("zebra", 340), ("siamese cat", 284)]:
+        result = ideal_image(model, name, steps=0, progress=False)
+        assert (result.target, result.history["step"].tolist()) == (index, [0])
+    assert ClassScore("zebra").target == 340
+
+
+def test_unknown_names_list_close_matches(imagenet_weights):
+    with pytest.raises(ValueError, match="Siamese_cat"):
+        ideal_image(_thousand_class_model(), "siamese_kat", steps=0, progress=False)
+    with pytest.raises(ValueError, match="zebra"):
+        ClassScore("zebr")
+    two = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="dog"):
+        ideal_image(two, "dgo", class_names=["cat", "dog"], steps=0, progress=False)
+    with pytest.raises(ValueError, match="class_names"):
+        ideal_image(two, "dog", steps=0, progress=False)
+    with pytest.raises(ValueError, match="outside"):
+        ideal_image(two, 2, steps=0, progress=False)
