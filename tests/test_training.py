@@ -1,0 +1,191 @@
+"""The transfer-learning recipes: head on a frozen backbone, unfreezing with BatchNorm frozen, fine-tuning."""
+
+import numpy as np
+import pytest
+
+import transferkit as tk
+from transferkit import training
+
+
+@pytest.fixture
+def small_model():
+    """A randomly initialised MobileNet (alpha 0.25, 64 px) with a 3-class head: for structure only.
+
+    Its ReLU6s saturate (constant outputs, no gradient), so tests about values use :func:`pretrained`.
+    """
+    backbone = tk.load_backbone("mobilenet", alpha=0.25, input_size=64, weights=None)
+    return training.build_classifier(backbone, 3, seed=0)
+
+
+@pytest.fixture
+def pretrained(imagenet_weights):
+    """The small pretrained MobileNet (alpha 0.25, 224 px) with a new 3-class head."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return training.build_classifier(tk.load_backbone(alpha=0.25), 3, seed=0)
+
+
+def _pixels(n, size=224, seed=0):
+    return np.random.default_rng(seed).uniform(0, 255, (n, size, size, 3)).astype("float32")
+
+
+def _bn_layers(model):
+    import keras
+
+    return [l for l in training.pretrained_part(model).layers if isinstance(l, keras.layers.BatchNormalization)]
+
+
+def test_classifier_takes_raw_pixels_and_gives_probabilities(pretrained):
+    assert pretrained.input_shape == (None, 224, 224, 3)
+    assert pretrained.output_shape == (None, 3)
+    x = _pixels(4)
+    p = np.asarray(pretrained(x, training=False))
+    assert np.allclose(p.sum(axis=1), 1, atol=1e-5) and (p >= 0).all()
+    assert np.abs(p - p.mean(axis=0)).max() > 1e-3  # different images, different answers
+    # augmentation and dropout act in training only: inference is deterministic, training calls differ
+    np.testing.assert_array_equal(p, np.asarray(pretrained(x, training=False)))
+    assert not np.allclose(p, np.asarray(pretrained(x, training=True)), atol=1e-4)
+    names = [l.name for l in pretrained.layers]
+    assert {"random_flip", "random_rotation", "random_zoom", "preprocess", "classifier"} <= set(names)
+    # only the new head is trainable at first: its kernel and bias
+    assert [w.path.split("/")[0] for w in pretrained.trainable_weights] == ["classifier", "classifier"]
+    assert training.base_layer_name(pretrained) == training.pretrained_part(pretrained).name
+
+
+def test_no_augmentation_and_two_classes_use_softmax():
+    backbone = tk.load_backbone("mobilenet", alpha=0.25, input_size=64, weights=None, pooling=None)
+    model = training.build_classifier(backbone, 2, augment=False, dropout=0)
+    names = [l.name for l in model.layers]
+    assert not any(n.startswith("random_") for n in names) and "pool" in names and "dropout" not in names
+    assert model.output_shape == (None, 2)
+    assert model.get_layer("classifier").activation.__name__ == "softmax"
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        training.build_classifier(backbone, 1)
+
+
+def test_unfreeze_top_counts_and_keeps_batchnorm_frozen(small_model):
+    base = training.pretrained_part(small_model)
+    n = len(base.layers)
+    counts = [training.unfreeze_top(small_model, k) for k in (0, 0.1, 0.3, 1.0)]
+    assert counts[0] == 2  # head only
+    assert counts == sorted(counts) and len(set(counts)) == 4
+    # every conv layer of the network unfrozen: 27 conv kernels (no BN gamma/beta) + the head's 2 tensors
+    assert counts[-1] == sum(1 for l in base.layers if l.weights and "bn" not in l.name) + 2 == 29
+    assert all(not l.trainable and not l.trainable_weights for l in _bn_layers(small_model))
+
+    k = training.unfreeze_top(small_model, "conv_dw_13")  # depthwise 13, pointwise 13, head
+    assert k == 4
+    assert [l.name for l in base.layers if l.trainable_weights] == ["conv_dw_13", "conv_pw_13"]
+    assert training.unfreeze_top(small_model, 10) == len(small_model.trainable_weights)
+    assert all(l.trainable is False for l in base.layers[: n - 10])
+    assert training.freeze_backbone(small_model) == 2
+    with pytest.raises(ValueError, match="no layer"):
+        training.unfreeze_top(small_model, "conv_dw_99")
+    with pytest.raises(ValueError):
+        training.unfreeze_top(small_model, 1.5)
+    with pytest.raises(TypeError):
+        training.unfreeze_top(small_model, None)
+
+
+def test_fine_tune_refuses_a_frozen_network(small_model):
+    with pytest.raises(ValueError, match="unfreeze_top"):
+        training.fine_tune(small_model, None, None, epochs=1)
+
+
+def test_fine_tune_recompiles_trains_the_top_and_leaves_batchnorm_statistics(imagenet_weights):
+    import tensorflow as tf
+
+    # pretrained weights: a randomly initialised network saturates its ReLU6s and passes no gradient
+    model = training.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")  # a stale compile fine_tune must replace
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, (8, 224, 224, 3)).astype("float32")
+    ds = tf.data.Dataset.from_tensor_slices((x, np.arange(8, dtype="int32") % 2)).batch(4)
+    base = training.pretrained_part(model)
+    before = {w.path: np.array(w) for w in base.weights}
+    training.unfreeze_top(model, "conv_dw_13")
+    h = training.fine_tune(model, ds, ds, epochs=1, learning_rate=3e-4, initial_epoch=2, verbose=0)
+    assert h.epoch == [2]
+    assert model.optimizer.name == "adam" and float(model.optimizer.learning_rate) == pytest.approx(3e-4)
+    after = {w.path: np.array(w) for w in base.weights}
+    changed = {p for p in before if not np.array_equal(before[p], after[p])}
+    assert {p.split("/")[-2] for p in changed} == {"conv_dw_13", "conv_pw_13"}, changed
+    assert not any("_bn/" in p for p in changed)  # moving means/variances and gamma/beta untouched
+
+
+def test_fine_tune_restores_the_best_epoch(small_model):
+    import keras
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 255, (16, 64, 64, 3)).astype("float32")
+    y = rng.integers(0, 3, 16).astype("int32")
+    train = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+    # validation asks for other labels of the same images: the better the fit, the worse the validation loss
+    val = tf.data.Dataset.from_tensor_slices((x, (y + 1) % 3)).batch(8)
+    training.unfreeze_top(small_model, 0.3)
+    seen = []
+    record = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(small_model.get_weights()))
+    h = training.fine_tune(small_model, train, val, epochs=4, learning_rate=1e-2, patience=10, callbacks=[record],
+                           verbose=0)
+    best = training.best_epoch(h) - 1
+    assert best < len(seen) - 1, h.history  # the last epoch was not the best...
+    final = small_model.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(final, seen[best]))  # ...and the best one's weights are back
+    assert not all(np.array_equal(a, b) for a, b in zip(final, seen[-1]))
+
+
+def test_merge_histories_pads_and_concatenates():
+    merged = training.merge_histories({"loss": [3, 2], "accuracy": [0.5, 0.6]}, {"loss": [1], "val_loss": [1.5]})
+    assert merged["loss"] == [3, 2, 1]
+    assert merged["accuracy"][:2] == [0.5, 0.6] and np.isnan(merged["accuracy"][2])
+    assert np.isnan(merged["val_loss"][:2]).all() and merged["val_loss"][2] == 1.5
+    assert training.best_epoch({"val_loss": [0.5, 0.3, 0.4]}) == 2
+
+
+def test_save_and_load_round_trip_predicts_identically(pretrained, tmp_path):
+    import keras
+
+    training.unfreeze_top(pretrained, 0.3)
+    path = tmp_path / "model.keras"
+    pretrained.save(path)
+    loaded = keras.models.load_model(path)
+    x = _pixels(3, seed=2)
+    p = np.asarray(pretrained(x, training=False))
+    assert np.abs(p - p.mean(axis=0)).max() > 1e-3
+    np.testing.assert_array_equal(p, np.asarray(loaded(x, training=False)))
+    assert [l.name for l in loaded.layers] == [l.name for l in pretrained.layers]
+    assert len(loaded.trainable_weights) == len(pretrained.trainable_weights) > 2
+    assert all(not l.trainable for l in _bn_layers(loaded))
+
+
+def test_training_pipeline_decodes_once_into_raw_pixels(shared_data):
+    images = tk.load_dataset("cats_and_dogs_filtered", "validation", per_class=5)
+    ds = training.training_pipeline(images, 96, batch_size=4)
+    batches = list(ds)
+    x = np.concatenate([b[0] for b in batches])
+    y = np.concatenate([b[1] for b in batches])
+    assert x.shape == (10, 96, 96, 3) and x.dtype == np.float32
+    assert 0 <= x.min() and x.max() <= 255 and x.max() > 200
+    assert (y == images.labels).all()
+    again = np.concatenate([b[0] for b in ds])
+    np.testing.assert_array_equal(x, again)
+    plain = np.concatenate([b[0] for b in images.as_tf(96, 4)])  # the kit's uncached pipeline
+    assert np.abs(x - plain).max() <= 0.5 + 1e-4  # the same pixels, rounded to uint8 for the cache
+
+
+def test_frozen_stage_learns_cats_vs_dogs(imagenet_weights, shared_data):
+    """Quick settings on real data: a head on the frozen pretrained network beats chance clearly."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    train = tk.load_dataset("cats_and_dogs_filtered", "train", per_class=50)
+    val = tk.load_dataset("cats_and_dogs_filtered", "validation", per_class=30)
+    model = training.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
+    train_ds = training.training_pipeline(train, 224, batch_size=10, shuffle=True)
+    val_ds = training.training_pipeline(val, 224, batch_size=30)
+    h = training.train_head(model, train_ds, val_ds, epochs=2, learning_rate=3e-3, verbose=0)
+    assert len(model.trainable_weights) == 2
+    assert h.history["val_accuracy"][-1] >= 0.75, h.history  # chance is 0.5 (30 cats, 30 dogs)
+    assert h.history["loss"][-1] < h.history["loss"][0]
