@@ -26,11 +26,14 @@ from .metrics import (
 from .lab import check, describe_counts, hint
 from .training import (
     augmentation_layers, best_epoch, build_classifier, compile_for_training, fine_tune, freeze_backbone,
-    merge_histories, pretrained_part, train_head, training_pipeline, unfreeze_top,
+    merge_histories, pretrained_part, show_augmentation, train_head, training_pipeline, unfreeze_top,
 )
 from .evaluation import (
     Prediction, accuracy_of, confusion_matrix, most_confident_wrong, plot_accuracy_comparison,
     plot_confusion_matrix, predict_dataset, predict_image, show_most_confident_wrong, show_prediction, upload_photo,
 )
+from .objectives import ClassScore, ImageNorm, Jitter, TotalVariation
+from .ideal import IdealImageResult, ideal_image, ideal_images
+from .ideal_plots import plot_ideal_history, show_ideal, show_tv_sweep, tv_of
 
 __version__ = "0.1.0"
