@@ -78,6 +78,28 @@ def build_classifier(backbone: keras.Model, num_classes: int, *, augment: bool =
     return keras.Model(inputs, outputs, name=name or f"{base.name}_transfer")
 
 
+def show_augmentation(model: keras.Model, image, n: int = 8, ncols: int = 4):
+    """A grid of ``n`` random versions of one image, as the model's augmentation layers make them in training."""
+    import numpy as np
+
+    from .images import as_batch
+    from .plots import show_images
+
+    layers = [layer for layer in model.layers if layer.name.startswith("random_")]
+    if not layers:
+        print(f"{model.name} has no augmentation layers")
+        return None
+    x = as_batch([image], input_size(model))
+    versions = []
+    for _ in range(n):
+        y = x
+        for layer in layers:
+            y = layer(y, training=True)
+        versions.append(np.clip(np.asarray(y[0]), 0, 255).astype("uint8"))
+    return show_images(versions, [f"version {i + 1}" for i in range(n)], ncols=ncols,
+                       suptitle=" + ".join(layer.name.removeprefix("random_") for layer in layers))
+
+
 def pretrained_part(model: keras.Model) -> keras.Model:
     """The nested pretrained network of a model from :func:`build_classifier` or ``load_backbone``."""
     return model.get_layer(base_layer_name(model))
