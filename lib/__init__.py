@@ -26,7 +26,7 @@ from .metrics import (
 from .lab import check, describe_counts, hint
 from .training import (
     augmentation_layers, best_epoch, build_classifier, compile_for_training, fine_tune, freeze_backbone,
-    merge_histories, pretrained_part, train_head, training_pipeline, unfreeze_top,
+    merge_histories, pretrained_part, show_augmentation, train_head, training_pipeline, unfreeze_top,
 )
 from .evaluation import (
     Prediction, accuracy_of, confusion_matrix, most_confident_wrong, plot_accuracy_comparison,
