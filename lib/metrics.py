@@ -310,11 +310,12 @@ def _species_colors(names: Sequence[str], species: Callable[[str], str] = specie
     return [palette.get(species(n), "tab:gray") for n in names]
 
 
-def _species_legend(ax, species_names=("cat", "dog")):
+def _species_legend(ax, species_names=("cat", "dog"), extra=()):
     from matplotlib.patches import Patch
 
     colors = {"cat": "tab:orange", "dog": "tab:blue"}
-    ax.legend(handles=[Patch(color=colors[s], label=f"{s} breeds") for s in species_names], loc="lower right")
+    handles = [Patch(color=colors[s], label=f"{s} breeds") for s in species_names]
+    ax.figure.legend(handles=handles + list(extra), loc="outside lower center", ncol=3, frameon=False)
 
 
 def plot_class_counts(sets: dict[str, dict[str, int]], title: str = "Images per breed", species=species_of):
@@ -358,13 +359,14 @@ def plot_class_accuracy(report: ClassReport, title: str = "Test accuracy per bre
     idx = [i for i in np.argsort(report.accuracy, kind="stable") if report.support[i] > 0]
     names = [report.class_names[i] for i in idx]
     acc = report.accuracy[idx]
-    fig, ax = plt.subplots(figsize=(9, 0.26 * len(idx) + 1.4))
+    fig, ax = plt.subplots(figsize=(9, 0.26 * len(idx) + 1.8), layout="constrained")
     ypos = np.arange(len(idx))
     ax.barh(ypos, acc, color=_species_colors(names, species))
     for y, i in zip(ypos, idx):
         ax.text(1.01, y, f"n={report.support[i]}", va="center", fontsize=7)
+    extra = []
     if compare is not None:
-        ax.plot(compare.accuracy[idx], ypos, "k|", markersize=10, label=compare_label)
+        extra = ax.plot(compare.accuracy[idx], ypos, "k|", markersize=10, mew=2, label=compare_label)
     ax.set_yticks(ypos, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.12)
@@ -372,22 +374,19 @@ def plot_class_accuracy(report: ClassReport, title: str = "Test accuracy per bre
     ax.set_xlabel(f"accuracy (dashed: overall {report.overall:.1%})")
     missing = report.missing
     ax.set_title(title + (f"\n(no test images: {', '.join(missing)})" if missing else ""), fontsize=10)
-    _species_legend(ax)
-    if compare is not None:
-        ax.legend(loc="lower right")
-    fig.tight_layout()
+    _species_legend(ax, extra=extra)
     plt.show()
     return fig
 
 
 def show_confused_pairs(images, predictions, pairs: Sequence[ConfusedPair], reference=None, per_pair: int = 2,
-                        size: int = 160):
+                        size: int | None = None):
     """One row per confused pair: mistaken images of ``actual`` (titled with what the model said)
     beside correctly labelled examples of ``predicted`` from ``reference`` (e.g. the training set),
     so the two breeds can be compared side by side.
 
     ``images`` and ``reference`` are :class:`transferkit.ImageSet` objects; ``predictions`` are
-    the predictions for ``images``.
+    the predictions for ``images``. ``size`` resizes to squares (default: photos as they are).
     """
     import matplotlib.pyplot as plt
 
