@@ -201,3 +201,31 @@ def test_features_check_wants_one_row_per_image_in_order():
     assert "expected (3, 4)" in lab.verify("features", (x[:, :2], s.labels), **ctx)[1]
     assert "labels do not match" in lab.verify("features", (x, np.sort(s.labels)), **ctx)[1]
     assert "all zero" in lab.verify("features", (np.zeros((3, 4)), s.labels), **ctx)[1]
+
+
+# --------------------------------------------------------------------------- the two notebooks
+
+
+def _cells(name):
+    import json
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / name).read_text())
+    return nb["cells"]
+
+
+def test_lab_and_solution_differ_only_in_exercise_cells():
+    lab_cells, sol_cells = _cells("03_oxford_pets_lab.ipynb"), _cells("03_oxford_pets_lab_solution.ipynb")
+    assert len(lab_cells) == len(sol_cells)
+    exercises = 0
+    for a, b in zip(lab_cells, sol_cells):
+        assert a["cell_type"] == b["cell_type"]
+        if a["cell_type"] != "code":
+            continue
+        assert not a["outputs"] and not b["outputs"] and a["execution_count"] is None
+        src_a, src_b = "".join(a["source"]), "".join(b["source"])
+        if src_a != src_b:  # an exercise: placeholder in the lab, an answer in the solution, both checked
+            exercises += 1
+            assert "✏️" in src_a and "..." in src_a and "check(" in src_a and "check(" in src_b
+            assert "✏️" not in src_b
+    assert exercises == 7
+    assert "".join(lab_cells[1]["source"]).startswith("# Setup. Locally, `make lab` has installed the kit.")
