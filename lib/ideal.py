@@ -6,8 +6,8 @@ a total-variation penalty, which charges for differences between neighbouring pi
 little random jitter between steps give smoother, more recognisable patterns.
 
 >>> model = load_backbone(include_top=True, classifier_activation=None)   # ImageNet logits
->>> cat = ideal_image(model, "Siamese_cat")                # TV-regularised, jittered, 100 steps
->>> noise_cat = ideal_image(model, "Siamese_cat", tv_weight=0, jitter=0)
+>>> cat = ideal_image(model, "Siamese_cat")         # logit + total variation, jittered, 100 steps
+>>> noise_cat = ideal_image(model, "Siamese_cat", score="log_prob", tv_weight=0, jitter=0)
 >>> cat.image, cat.probability, cat.history["prob"]
 
 Works with any Keras classifier that takes raw 0-255 RGB pixels: the kit's ImageNet backbones
@@ -16,6 +16,7 @@ with their top, or a Cats-vs-Dogs model of your own (``class_names=["cat", "dog"
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +33,21 @@ from .objectives import ClassScore, ImageNorm, Jitter, Objective, Sum, TotalVari
 
 __all__ = ["IdealImageResult", "ideal_image", "ideal_images"]
 
+
+class _QuietRetracing(logging.Filter):
+    """Every call compiles its own step on purpose; hide TF's "excessive retracing" warning about it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "ideal_images.<locals>" not in record.getMessage()
+
+
+tf.get_logger().addFilter(_QuietRetracing())
+
 DEFAULT_STEPS = 100
-DEFAULT_TV_WEIGHT = 300.0
+DEFAULT_TV_WEIGHT = 1000.0
 DEFAULT_JITTER = 16
 DEFAULT_LEARNING_RATE = 6.0
+DEFAULT_SCORE = "logit"
 
 
 @dataclass
@@ -58,6 +70,14 @@ class IdealImageResult:
     seconds: float
     top: list[tuple[str, float]] = field(default_factory=list)
     objective: str = ""
+    first_step_seconds: float = 0.0  # includes compiling the step
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Mean wall-clock time of a step after the first (which compiles)."""
+        if self.steps < 2:
+            return float("nan")
+        return (self.seconds - self.first_step_seconds) / (self.steps - 1)
 
     @property
     def total_variation(self) -> float:
@@ -103,6 +123,7 @@ def ideal_images(
     stop_at: float | None = None,
     class_names: Sequence[str] | None = None,
     outputs: str = "auto",
+    score: str = DEFAULT_SCORE,
     progress: bool = True,
 ) -> list[IdealImageResult]:
     """Optimise one image per target class, all in one batch (one compiled step for all).
@@ -111,7 +132,10 @@ def ideal_images(
       from ``class_names``).
     * ``steps`` - Adam updates on the pixels; the step size starts at ``learning_rate`` pixel
       levels and decays (cosine) to 5% of it. Pixels are clipped to 0-255 after every step.
-    * ``tv_weight`` - weight of :class:`TotalVariation` against the cross-entropy (0: none);
+    * ``score`` - what to raise: ``"logit"`` (the raw class score, the default) or ``"log_prob"``
+      (minimise the cross-entropy ``-log p``). The cross-entropy stops pushing once p is near 1,
+      so a regulariser then slowly wins and fades the image; the logit keeps pushing.
+    * ``tv_weight`` - weight of :class:`TotalVariation` against the class score (0: none);
       ``norm_weight`` - weight of an L2 :class:`ImageNorm`; ``extra`` - further loss terms.
     * ``jitter`` - pixels of random shift per step (0: none), or a :class:`Jitter`.
     * ``init`` - ``"noise"`` (mid-grey +- 32, seeded), ``"uniform"`` (noise over 0-255),
@@ -134,8 +158,8 @@ def ideal_images(
     h, w = (int(d) for d in model.input_shape[1:3])
     n = len(indices)
 
-    score = ClassScore(indices, from_logits=kind == "logits")
-    terms: list[Objective] = [score]
+    score_term = ClassScore(indices, from_logits=kind == "logits", mode=score)
+    terms: list[Objective] = [score_term]
     if tv_weight:
         terms.append(TotalVariation(tv_weight))
     if norm_weight:
@@ -152,7 +176,7 @@ def ideal_images(
     def measure(images, outputs_):
         values = objective.values(outputs=outputs_, images=images)
         loss = tf.add_n([t.weight * values[t.name] for t in objective.terms()])
-        return score.probability(outputs_), tv_meter.per_sample(images), loss, values
+        return score_term.probability(outputs_), tv_meter.per_sample(images), loss, values
 
     @tf.function
     def evaluate(images):
@@ -169,18 +193,21 @@ def ideal_images(
         grad = tape.gradient(loss, before)
         prob, tv, total, values = measure(before, out)
         if shaker.active:  # report the probability of the image itself, not of its shifted copy
-            prob = score.probability(model(before, training=False))
+            prob = score_term.probability(model(before, training=False))
         optimizer.apply_gradients([(grad, x)])
         x.assign(tf.clip_by_value(x, 0.0, 255.0))
         return before, prob, tv, total, values
 
     history: dict[str, list] = {}
     start = time.perf_counter()
-    bar = tqdm(total=steps, desc=f"ideal {', '.join(names)}"[:60], disable=not progress, leave=False)
+    first_step = 0.0
+    bar = tqdm(total=steps, desc=f"ideal {', '.join(names)}"[:60], disable=not progress or steps == 0, leave=False)
     for k in range(steps):
         before, prob, tv, total, values = step()
         _record(history, k, prob, tv, total, values)  # entry k: the image after k updates
         p = prob.numpy()
+        if k == 0:
+            first_step = time.perf_counter() - start
         bar.update(1)
         bar.set_postfix(p=f"{p.min():.3f}")
         if stop_at is not None and p.min() >= stop_at:
@@ -211,6 +238,7 @@ def ideal_images(
                 seconds=seconds,
                 top=[(_class_name(int(j), class_names, n_outputs), float(np.exp(logp[i, j]))) for j in top],
                 objective=f"{objective!r}" + (f", {shaker!r}" if shaker.active else ""),
+                first_step_seconds=first_step,
             )
         )
     return results

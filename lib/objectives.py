@@ -147,12 +147,17 @@ class Sum(Objective):
 
 
 class ClassScore(Objective):
-    """Cross-entropy towards a target class: ``-log p(target)`` per image (minimise it).
+    """How far an image is from being the target class, per image (minimise it).
+
+    ``mode="log_prob"`` (default): the cross-entropy ``-log p(target)``.
+    ``mode="logit"``: minus the target's logit relative to the mean logit, ``-(z_t - mean_j z_j)``;
+    unlike the cross-entropy it keeps pushing after p(target) saturates near 1 (the unnormalised
+    class score of Simonyan et al., 2014, made shift-invariant). With probability outputs it uses
+    ``log p``, which differs from the logits only by a per-image constant.
 
     ``target`` is a class index, an ImageNet class name, or one of either per image of the batch.
     ``from_logits`` says whether the outputs are logits (preferred: better-behaved gradients) or
-    probabilities. ``mode="logit"`` scores the raw logit instead (``-logit[target]``), which keeps
-    pushing after the probability saturates.
+    probabilities.
     """
 
     name = "class_score"
@@ -171,13 +176,9 @@ class ClassScore(Objective):
         return tf.fill([n], t) if t.shape.rank == 0 else t
 
     def per_sample(self, outputs):
-        outputs = tf.cast(outputs, tf.float32)
+        scores = log_probabilities(outputs, self.from_logits)
         if self.mode == "logit":
-            if not self.from_logits:
-                raise ValueError("mode='logit' needs a model that outputs logits")
-            scores = outputs
-        else:
-            scores = log_probabilities(outputs, self.from_logits)
+            scores = scores - tf.reduce_mean(scores, axis=-1, keepdims=True)
         return -tf.gather(scores, self._targets(tf.shape(scores)[0]), axis=1, batch_dims=1)
 
     def probability(self, outputs):

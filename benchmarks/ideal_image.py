@@ -1,0 +1,76 @@
+"""Benchmark: ideal images of Siamese_cat, tabby and zebra from MobileNet v1 alpha 0.75 (224 px).
+
+    python benchmarks/ideal_image.py                        # 100 steps per run
+    TRANSFERKIT_QUICK=1 python benchmarks/ideal_image.py    # 20 steps per run
+
+For each class, two runs with the same seed and number of steps (no early stop): the kit's default
+objective (cross-entropy + total variation, random jitter) and the same without the TV term.
+Figures are for the TV run:
+
+* ``steps_to_p99_<class>``     - first step with p(class) >= 0.99 (the step cap if never;
+                                 ``reached_p99_<class>`` says which)
+* ``final_prob_<class>``       - p(class) of the final uint8 image
+* ``tv_ratio_<class>``         - total variation of the uint8 image with TV loss / without
+* ``second_model_prob_<class>``- p(class) from MobileNet alpha 0.25 (never optimised against) on
+                                 the final uint8 image; ``second_model_top1_<class>`` its top-1
+* ``seconds_per_step``         - wall-clock, mean over all runs (compilation excluded)
+
+Prints ``key: value`` lines. Timings are wall-clock on this machine, shared with other jobs.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from transferkit import load_backbone, pick, top_k  # noqa: E402
+from transferkit.ideal import DEFAULT_JITTER, DEFAULT_LEARNING_RATE, DEFAULT_TV_WEIGHT, ideal_image  # noqa: E402
+
+CLASSES = ("Siamese_cat", "tabby", "zebra")
+SEED = 0
+
+
+def main() -> int:
+    steps = pick(100, 20)
+    model = load_backbone(include_top=True, classifier_activation=None)  # logits for the objective
+    second = load_backbone(include_top=True, alpha=0.25)  # softmax probabilities
+    print(f"model: {model.name} (logits); second_model: {second.name}")
+    print(f"steps: {steps}")
+    print(f"seed: {SEED}")
+    print(f"tv_weight: {DEFAULT_TV_WEIGHT:g}")
+    print(f"jitter_pixels: {DEFAULT_JITTER}")
+    print(f"learning_rate: {DEFAULT_LEARNING_RATE:g}")
+
+    step_times = []
+    for name in CLASSES:
+        runs = {}
+        for label, tv_weight in (("tv", DEFAULT_TV_WEIGHT), ("plain", 0.0)):
+            start = time.perf_counter()
+            result = ideal_image(model, name, steps=steps, tv_weight=tv_weight, seed=SEED, progress=False)
+            runs[label] = result
+            step_times.append(result.seconds_per_step)  # the first step, which compiles, excluded
+            print(f"# {name} {label}: {result!r} ({time.perf_counter() - start:.1f}s with compilation)", flush=True)
+        tv, plain = runs["tv"], runs["plain"]
+        reached = tv.steps_to(0.99)
+        probs2 = second.predict(tv.image[None].astype("float32"), verbose=0)[0]
+        print(f"steps_to_p99_{name}: {reached if reached is not None else steps}")
+        print(f"reached_p99_{name}: {reached is not None}")
+        print(f"final_prob_{name}: {tv.probability:.4f}")
+        print(f"tv_{name}: {tv.total_variation:.4f}")
+        print(f"tv_without_tv_loss_{name}: {plain.total_variation:.4f}")
+        print(f"tv_ratio_{name}: {tv.total_variation / plain.total_variation:.3f}")
+        plain_reached = plain.steps_to(0.99)
+        print(f"steps_to_p99_without_tv_{name}: {plain_reached if plain_reached is not None else steps}")
+        print(f"second_model_prob_{name}: {probs2[tv.target]:.4f}")
+        print(f"second_model_top1_{name}: {top_k(probs2, 1)[0][0]}")
+        print(f"second_model_rank_{name}: {int((probs2 > probs2[tv.target]).sum()) + 1}", flush=True)
+    print(f"seconds_per_step: {np.mean(step_times):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
