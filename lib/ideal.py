@@ -6,7 +6,7 @@ a total-variation penalty, which charges for differences between neighbouring pi
 little random jitter between steps give smoother, more recognisable patterns.
 
 >>> model = load_backbone(include_top=True, classifier_activation=None)   # ImageNet logits
->>> cat = ideal_image(model, "Siamese_cat")         # logit + total variation, jittered, 100 steps
+>>> cat = ideal_image(model, "Siamese_cat")         # logit + total variation, jittered, 200 steps
 >>> noise_cat = ideal_image(model, "Siamese_cat", score="log_prob", tv_weight=0, jitter=0)
 >>> cat.image, cat.probability, cat.history["prob"]
 
@@ -43,9 +43,9 @@ class _QuietRetracing(logging.Filter):
 
 tf.get_logger().addFilter(_QuietRetracing())
 
-DEFAULT_STEPS = 100
-DEFAULT_TV_WEIGHT = 1000.0
-DEFAULT_JITTER = 16
+DEFAULT_STEPS = 200
+DEFAULT_TV_WEIGHT = 3000.0
+DEFAULT_JITTER = Jitter(24, scale=0.3)
 DEFAULT_LEARNING_RATE = 6.0
 DEFAULT_SCORE = "logit"
 
@@ -115,7 +115,7 @@ def ideal_images(
     steps: int = DEFAULT_STEPS,
     tv_weight: float = DEFAULT_TV_WEIGHT,
     norm_weight: float = 0.0,
-    jitter: int | Jitter = DEFAULT_JITTER,
+    jitter: int | Jitter | None = DEFAULT_JITTER,
     learning_rate: float = DEFAULT_LEARNING_RATE,
     extra: Sequence[Objective] = (),
     init: str | np.ndarray = "noise",
@@ -137,7 +137,10 @@ def ideal_images(
       so a regulariser then slowly wins and fades the image; the logit keeps pushing.
     * ``tv_weight`` - weight of :class:`TotalVariation` against the class score (0: none);
       ``norm_weight`` - weight of an L2 :class:`ImageNorm`; ``extra`` - further loss terms.
-    * ``jitter`` - pixels of random shift per step (0: none), or a :class:`Jitter`.
+    * ``jitter`` - the random transform the network sees the image through at each step: a
+      :class:`Jitter` (default: shifts of up to 24 pixels and zooms of up to +-30%), a number of
+      pixels to shift by without zooming, or 0/None for none. Robustness to these transforms is
+      what makes the result look like objects rather than texture, and fool other networks too.
     * ``init`` - ``"noise"`` (mid-grey +- 32, seeded), ``"uniform"`` (noise over 0-255),
       ``"grey"``, or an image to start from.
     * ``stop_at`` - stop once every image's p(target) reaches it (checked on the uint8 image).
@@ -154,7 +157,7 @@ def ideal_images(
     n_outputs = int(model.output_shape[-1])
     indices = [_resolve_class(t, class_names, n_outputs) for t in targets]
     names = [_class_name(i, class_names, n_outputs) for i in indices]
-    shaker = jitter if isinstance(jitter, Jitter) else Jitter(int(jitter))
+    shaker = jitter if isinstance(jitter, Jitter) else Jitter(int(jitter or 0))
     h, w = (int(d) for d in model.input_shape[1:3])
     n = len(indices)
 

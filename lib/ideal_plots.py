@@ -35,7 +35,7 @@ def plot_ideal_history(results: Mapping[str, IdealImageResult] | Sequence[IdealI
     ``threshold`` draws a dotted line on the probability panel (e.g. 0.99).
     """
     items = _labelled(results)
-    labels = {"prob": "p(target)", "tv": "total variation", "loss": "loss", "class_score": "-log p(target)"}
+    labels = {"prob": "p(target)", "tv": "total variation", "loss": "loss", "class_score": "class score (minimised)"}
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes.flat, metrics):
         for label, r in items:
