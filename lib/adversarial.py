@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from .classes import class_name, log_probabilities, output_kind, resolve_class
 from .datasets import demo_image
 from .images import ImageError, as_batch, load_image
 
@@ -111,7 +112,7 @@ class AdversarialResult:
 
     def name(self, index: int) -> str:
         """Class name of an index (ImageNet names for 1000-class models)."""
-        return _class_name(index, self.class_names, len(self.probabilities))
+        return class_name(index, self.class_names, len(self.probabilities))
 
     def top_k(self, k: int = 3, original: bool = False) -> list[tuple[str, float]]:
         """``(name, probability)`` pairs of the adversarial image (or of the original)."""
@@ -161,7 +162,7 @@ def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str
     if p.shape == (1,):
         p = np.array([1.0 - p[0], p[0]])
     order = np.argsort(p)[::-1][:k]
-    return [(_class_name(int(i), class_names, len(p)), float(p[i])) for i in order]
+    return [(class_name(int(i), class_names, len(p)), float(p[i])) for i in order]
 
 
 def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
@@ -221,50 +222,6 @@ def _model_size(model: keras.Model) -> int | None:
     return h
 
 
-def _final_activation(model: keras.Model) -> str | None:
-    """Name of the activation at the very end of a model ('softmax', 'sigmoid', 'linear', ...)."""
-    layer = model
-    while isinstance(layer, keras.Model) and layer.layers:
-        layer = layer.layers[-1]
-    if isinstance(layer, keras.layers.Softmax):
-        return "softmax"
-    act = getattr(layer, "activation", None)
-    if act is None:
-        return None
-    return getattr(act, "__name__", str(act)).lower()
-
-
-def _output_kind(model: keras.Model, outputs: str) -> str:
-    if outputs in ("probabilities", "logits"):
-        return outputs
-    if outputs != "auto":
-        raise ValueError(f"outputs must be 'auto', 'probabilities' or 'logits', not {outputs!r}")
-    act = _final_activation(model)
-    if act in ("softmax", "sigmoid"):
-        return "probabilities"
-    if act in ("linear", None):
-        return "logits"
-    raise ValueError(
-        f"cannot tell whether the model's final activation {act!r} gives probabilities or logits; "
-        "pass outputs='probabilities' or outputs='logits'"
-    )
-
-
-def _log_probs(outputs, kind: str):
-    """Model outputs (N x C, or N x 1 for a binary model) as normalised log-probabilities N x C'."""
-    y = tf.cast(outputs, tf.float32)
-    if y.shape[-1] == 1:  # binary: one sigmoid probability or one logit for class 1
-        if kind == "probabilities":
-            p = tf.clip_by_value(y, _TINY, 1.0 - 1e-7)
-            y = tf.concat([tf.math.log(1.0 - p), tf.math.log(p)], axis=-1)
-        else:
-            y = tf.concat([tf.zeros_like(y), y], axis=-1)
-        return tf.nn.log_softmax(y, axis=-1)
-    if kind == "probabilities":
-        y = tf.math.log(tf.maximum(y, _TINY))
-    return tf.nn.log_softmax(y, axis=-1)
-
-
 # One compiled step per (model, output kind); weak keys so a dropped model frees its graph.
 _STEPS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
 
@@ -283,45 +240,17 @@ def _step_fn(model: keras.Model, kind: str):
         def step(x, cls, direction):
             with tf.GradientTape() as tape:
                 tape.watch(x)
-                logp = _log_probs(model(x, training=False), kind)
+                logp = log_probabilities(model(x, training=False), kind == "logits")
                 loss = direction * logp[0, cls]
             return logp[0], loss, tape.gradient(loss, x)
 
         @tf.function(reduce_retracing=True)
         def forward(x):
-            return _log_probs(model(x, training=False), kind)[0]
+            return log_probabilities(model(x, training=False), kind == "logits")[0]
 
         per_model[kind] = step
         per_model[kind + "/forward"] = forward
     return per_model[kind], per_model[kind + "/forward"]
-
-
-def _class_name(index: int, names: Sequence[str] | None, n_classes: int) -> str:
-    if names is not None:
-        return str(names[index])
-    if n_classes == 1000:
-        from .imagenet import class_names
-
-        return class_names()[index]
-    return f"class {index}"
-
-
-def _resolve_class(target, names: Sequence[str] | None, n_classes: int) -> int:
-    if isinstance(target, (str, np.str_)):
-        if names is not None:
-            if target in names:
-                return list(names).index(target)
-            raise ValueError(f"{target!r} is not one of the class names {list(names)}")
-        if n_classes == 1000:
-            from .imagenet import class_index
-
-            return class_index(str(target))
-        raise ValueError(f"a class name needs class_names=[...] for a model with {n_classes} output(s)")
-    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-        if not 0 <= int(target) < n_classes:
-            raise ValueError(f"class index {target} is outside 0..{n_classes - 1}")
-        return int(target)
-    raise TypeError(f"target must be a class index or name, not {type(target).__name__}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -385,7 +314,7 @@ def adversarial_image(
     original = _prepare_image(image, _model_size(model), notes)
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    kind = _output_kind(model, outputs)
+    kind = output_kind(model, outputs)
     step_fn, forward_fn = _step_fn(model, kind)
     bound = float(math.floor(epsilon))  # integer levels a uint8 pixel may move
     orig = original.astype(np.float32)
@@ -396,8 +325,8 @@ def adversarial_image(
     logp0 = forward_fn(tf.constant(x_int[None])).numpy()
     probs0 = np.exp(logp0)
     n_classes = probs0.shape[-1]
-    true = int(np.argmax(probs0)) if label is None else _resolve_class(label, class_names, n_classes)
-    goal = None if target is None else _resolve_class(target, class_names, n_classes)
+    true = int(np.argmax(probs0)) if label is None else resolve_class(label, class_names, n_classes)
+    goal = None if target is None else resolve_class(target, class_names, n_classes)
     if goal is None:
         cls, direction = true, 1.0  # minimise log p(label)
     else:
@@ -428,7 +357,7 @@ def adversarial_image(
     common = dict(original=original, target=goal, label=true, epsilon=float(epsilon), original_probabilities=probs0,
                   notes=notes, class_names=class_names)
     if goal is not None and int(np.argmax(probs0)) == goal and probs0[goal] >= confidence:
-        notes.append(f"the model already predicts {_class_name(goal, class_names, n_classes)}; nothing to do")
+        notes.append(f"the model already predicts {class_name(goal, class_names, n_classes)}; nothing to do")
         record(0, probs0, float(direction * logp0[cls]), orig)
         return AdversarialResult(image=original.copy(), success=True, steps=0, probabilities=probs0,
                                  history=history, **common)

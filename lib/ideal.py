@@ -29,7 +29,8 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .images import as_batch
-from .objectives import ClassScore, ImageNorm, Jitter, Objective, Sum, TotalVariation, output_kind
+from .classes import class_name, log_probabilities, output_kind, resolve_class
+from .objectives import ClassScore, ImageNorm, Jitter, Objective, Sum, TotalVariation
 
 __all__ = ["IdealImageResult", "ideal_image", "ideal_images"]
 
@@ -151,12 +152,10 @@ def ideal_images(
         raise TypeError("targets must be a list; use ideal_image(model, target) for one class")
     if steps < 0:
         raise ValueError("steps must be >= 0")
-    kind = output_kind(model) if outputs == "auto" else outputs
-    if kind not in ("logits", "probabilities"):
-        raise ValueError(f"outputs must be 'auto', 'logits' or 'probabilities', not {outputs!r}")
+    kind = output_kind(model, outputs)
     n_outputs = int(model.output_shape[-1])
-    indices = [_resolve_class(t, class_names, n_outputs) for t in targets]
-    names = [_class_name(i, class_names, n_outputs) for i in indices]
+    indices = [resolve_class(t, class_names, n_outputs) for t in targets]
+    names = [class_name(i, class_names, n_outputs) for i in indices]
     shaker = jitter if isinstance(jitter, Jitter) else Jitter(int(jitter or 0))
     h, w = (int(d) for d in model.input_shape[1:3])
     n = len(indices)
@@ -224,7 +223,7 @@ def ideal_images(
         final = _to_uint8(x.numpy())
     bar.close()
     seconds = time.perf_counter() - start
-    logp = _log_probs_np(model(tf.constant(final, tf.float32), training=False), kind)
+    logp = log_probabilities(model(tf.constant(final, tf.float32), training=False), kind == "logits").numpy()
     columns = {key: np.stack(v) for key, v in history.items()}
 
     results = []
@@ -239,7 +238,7 @@ def ideal_images(
                 history={key: v[:, i] for key, v in columns.items()},
                 steps=done,
                 seconds=seconds,
-                top=[(_class_name(int(j), class_names, n_outputs), float(np.exp(logp[i, j]))) for j in top],
+                top=[(class_name(int(j), class_names, n_outputs), float(np.exp(logp[i, j]))) for j in top],
                 objective=f"{objective!r}" + (f", {shaker!r}" if shaker.active else ""),
                 first_step_seconds=first_step,
             )
@@ -260,12 +259,6 @@ def _to_uint8(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(x), 0, 255).astype(np.uint8)
 
 
-def _log_probs_np(outputs, kind: str) -> np.ndarray:
-    from .objectives import log_probabilities
-
-    return log_probabilities(outputs, from_logits=kind == "logits").numpy()
-
-
 def _initial_images(init, n: int, h: int, w: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if isinstance(init, str):
@@ -284,41 +277,3 @@ def _initial_images(init, n: int, h: int, w: int, seed: int) -> np.ndarray:
     if batch.shape[0] != n:
         raise ValueError(f"init holds {batch.shape[0]} images for {n} targets")
     return batch
-
-
-def _resolve_class(target, names: Sequence[str] | None, n_outputs: int) -> int:
-    n_classes = 2 if n_outputs == 1 else n_outputs
-    if isinstance(target, (str, np.str_)):
-        if names is not None:
-            return _match_name(str(target), list(names))
-        if n_outputs == 1000:
-            from .imagenet import class_index
-
-            return class_index(str(target))
-        raise ValueError(f"a class name needs class_names=[...] for a model with {n_outputs} output(s)")
-    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-        if not 0 <= int(target) < n_classes:
-            raise ValueError(f"class index {target} is outside 0..{n_classes - 1}")
-        return int(target)
-    raise TypeError(f"target must be a class index or name, not {type(target).__name__}")
-
-
-def _match_name(target: str, names: list[str]) -> int:
-    import difflib
-
-    lowered = [n.lower() for n in names]
-    if target.lower() in lowered:
-        return lowered.index(target.lower())
-    close = difflib.get_close_matches(target.lower(), lowered, n=5, cutoff=0.5)
-    hint = ", ".join(names[lowered.index(c)] for c in close) or ", ".join(names[:10])
-    raise ValueError(f"{target!r} is not one of the class names; closest: {hint}")
-
-
-def _class_name(index: int, names: Sequence[str] | None, n_outputs: int) -> str:
-    if names is not None:
-        return str(names[index])
-    if n_outputs == 1000:
-        from .imagenet import class_names
-
-        return class_names()[index]
-    return f"class {index}"

@@ -21,6 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .classes import log_probabilities, output_kind
+
 __all__ = [
     "Objective",
     "ClassScore",
@@ -31,48 +33,6 @@ __all__ = [
     "log_probabilities",
     "output_kind",
 ]
-
-_TINY = 1e-30
-
-
-def log_probabilities(outputs, from_logits: bool = True):
-    """Classifier outputs as normalised log-probabilities ``N x C``.
-
-    ``outputs`` are logits (``from_logits=True``) or probabilities. A single output column is a
-    binary classifier (sigmoid probability or logit of class 1) and becomes two columns,
-    class 0 and class 1.
-    """
-    y = tf.cast(outputs, tf.float32)
-    if y.shape[-1] == 1:
-        if from_logits:
-            y = tf.concat([tf.zeros_like(y), y], axis=-1)
-        else:
-            p = tf.clip_by_value(y, _TINY, 1.0 - 1e-7)
-            y = tf.concat([tf.math.log(1.0 - p), tf.math.log(p)], axis=-1)
-    elif not from_logits:
-        y = tf.math.log(tf.maximum(y, _TINY))
-    return tf.nn.log_softmax(y, axis=-1)
-
-
-def output_kind(model: keras.Model) -> str:
-    """``"probabilities"`` if a model ends in a softmax/sigmoid, ``"logits"`` if in a linear layer.
-
-    Looks through nested models (a ``load_backbone`` classifier wraps the Keras application).
-    Raises ValueError when the final activation says neither.
-    """
-    layer = model
-    while isinstance(layer, keras.Model) and layer.layers:
-        layer = layer.layers[-1]
-    if isinstance(layer, keras.layers.Softmax):
-        return "probabilities"
-    act = getattr(layer, "activation", None)
-    name = getattr(act, "__name__", str(act)).lower() if act is not None else "linear"
-    if name in ("softmax", "sigmoid"):
-        return "probabilities"
-    if name == "linear":
-        return "logits"
-    raise ValueError(f"cannot tell whether a final {name!r} activation gives logits or probabilities")
-
 
 class Objective:
     """A weighted loss term. Subclasses implement ``per_sample(x) -> (N,)`` and set ``on``.

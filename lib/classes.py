@@ -1,0 +1,110 @@
+"""A classifier's classes and outputs: targets by index or name, and logits vs probabilities.
+
+Shared by everything that steers a classifier towards a class (ideal images, adversarial
+attacks). Class names are ImageNet's for 1000-output models, else the ``class_names`` you pass
+(e.g. ``["cat", "dog"]`` for a Cats-vs-Dogs model). A model with one output column is a binary
+classifier: its one output is the sigmoid probability (or logit) of class 1.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Sequence
+
+import keras
+import tensorflow as tf
+
+__all__ = ["resolve_class", "class_name", "output_kind", "log_probabilities"]
+
+_TINY = 1e-30
+
+
+def _n_classes(n_outputs: int) -> int:
+    return 2 if n_outputs == 1 else n_outputs
+
+
+def resolve_class(target: int | str, class_names: Sequence[str] | None, n_outputs: int) -> int:
+    """The class index of ``target``: an index, or a name (case-insensitive).
+
+    Unknown names raise ValueError listing the closest names.
+    """
+    n_classes = _n_classes(n_outputs)
+    if isinstance(target, str):
+        if class_names is not None:
+            return _match_name(target, list(class_names))
+        if n_classes == 1000:
+            from .imagenet import class_index
+
+            return class_index(target)
+        raise ValueError(f"a class name needs class_names=[...] for a model with {n_outputs} output(s)")
+    if hasattr(target, "__index__") and not isinstance(target, bool):
+        if not 0 <= int(target) < n_classes:
+            raise ValueError(f"class index {target} is outside 0..{n_classes - 1}")
+        return int(target)
+    raise TypeError(f"target must be a class index or name, not {type(target).__name__}")
+
+
+def class_name(index: int, class_names: Sequence[str] | None, n_outputs: int) -> str:
+    """The name of class ``index``: from ``class_names``, ImageNet's, or ``"class <index>"``."""
+    if class_names is not None:
+        return str(class_names[index])
+    if n_outputs == 1000:
+        from .imagenet import class_names as imagenet_names
+
+        return imagenet_names()[index]
+    return f"class {index}"
+
+
+def _match_name(target: str, names: list[str]) -> int:
+    lowered = [n.lower() for n in names]
+    if target.lower() in lowered:
+        return lowered.index(target.lower())
+    close = difflib.get_close_matches(target.lower(), lowered, n=5, cutoff=0.5)
+    hint = ", ".join(names[lowered.index(c)] for c in close) or ", ".join(names[:10])
+    raise ValueError(f"{target!r} is not one of the class names; closest: {hint}")
+
+
+def output_kind(model: keras.Model, outputs: str = "auto") -> str:
+    """``"probabilities"`` if ``model`` ends in a softmax/sigmoid, ``"logits"`` if in a linear layer.
+
+    ``outputs="logits"`` or ``"probabilities"`` is returned as given (to override the guess).
+    Looks through nested models (a ``load_backbone`` classifier wraps the Keras application).
+    """
+    if outputs in ("probabilities", "logits"):
+        return outputs
+    if outputs != "auto":
+        raise ValueError(f"outputs must be 'auto', 'probabilities' or 'logits', not {outputs!r}")
+    layer = model
+    while isinstance(layer, keras.Model) and layer.layers:
+        layer = layer.layers[-1]
+    if isinstance(layer, keras.layers.Softmax):
+        return "probabilities"
+    act = getattr(layer, "activation", None)
+    name = getattr(act, "__name__", str(act)).lower() if act is not None else "linear"
+    if name in ("softmax", "sigmoid"):
+        return "probabilities"
+    if name == "linear":
+        return "logits"
+    raise ValueError(
+        f"cannot tell whether the model's final activation {name!r} gives probabilities or logits; "
+        "pass outputs='probabilities' or outputs='logits'"
+    )
+
+
+def log_probabilities(outputs, from_logits: bool = True):
+    """Classifier outputs as normalised log-probabilities ``N x C``.
+
+    ``outputs`` are logits (``from_logits=True``) or probabilities. A single output column is a
+    binary classifier (sigmoid probability or logit of class 1) and becomes two columns,
+    class 0 and class 1.
+    """
+    y = tf.cast(outputs, tf.float32)
+    if y.shape[-1] == 1:
+        if from_logits:
+            y = tf.concat([tf.zeros_like(y), y], axis=-1)
+        else:
+            p = tf.clip_by_value(y, _TINY, 1.0 - 1e-7)
+            y = tf.concat([tf.math.log(1.0 - p), tf.math.log(p)], axis=-1)
+    elif not from_logits:
+        y = tf.math.log(tf.maximum(y, _TINY))
+    return tf.nn.log_softmax(y, axis=-1)
