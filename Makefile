@@ -26,8 +26,11 @@ offline-weights:
 	@if [ -d $(SHARED)/weights ]; then cp -n $(SHARED)/weights/*.h5 $(SHARED)/weights/*.json $(KERAS_HOME)/models/ 2>/dev/null; \
 	  echo "ImageNet weights from $(SHARED)/weights are in $(KERAS_HOME)/models"; fi
 
+# Jupyter refuses to run as root unless told; containers (Docker, CI images) often are root.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup offline-weights
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/
 
 # Executes every notebook headless (full settings unless TRANSFERKIT_QUICK=1); results in build/notebooks.
 notebooks: setup offline-weights
