@@ -3,9 +3,14 @@
 ``from transferkit import *`` brings the helpers plus ``keras``, ``np`` and ``plt`` into a notebook.
 """
 
-import keras
-import matplotlib.pyplot as plt
-import numpy as np
+import os
+
+# TensorFlow's C++ start-up chatter (CPU instruction sets, absl) is noise in a lesson's first cell.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 from .config import cache_dir, data_root, mode_banner, pick, quick_mode
 from .backbones import BACKBONES, DEFAULT_BACKBONE, ImageNetPreprocessing, load_backbone
@@ -37,3 +42,11 @@ from .ideal import IdealImageResult, ideal_image, ideal_images
 from .ideal_plots import plot_ideal_history, show_ideal, show_tv_sweep, tv_of
 
 __version__ = "0.1.0"
+
+# What `from transferkit import *` brings: the helpers and keras/np/plt, not the submodule names.
+import types as _types
+
+__all__ = sorted(
+    name for name, value in list(globals().items())
+    if not name.startswith("_") and (not isinstance(value, _types.ModuleType) or name in ("keras", "np", "plt"))
+)
