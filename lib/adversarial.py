@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from .backbones import input_size
 from .classes import class_name, log_probabilities, output_kind, resolve_class
 from .datasets import demo_image
 from .images import ImageError, as_batch, load_image
@@ -157,7 +158,7 @@ def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str
     Probabilities as the model outputs them: use a softmax (or sigmoid) model to read them as such.
     """
     notes: list[str] = []
-    x = _prepare_image(image, _model_size(model), notes)
+    x = _prepare_image(image, input_size(model), notes)
     p = np.asarray(model.predict(x[None].astype("float32"), verbose=0)[0], dtype=np.float64)
     if p.shape == (1,):
         p = np.array([1.0 - p[0], p[0]])
@@ -192,34 +193,9 @@ def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
         else:
             notes.append(f"{arr.dtype} pixels converted to uint8")
     h, w = arr.shape[:2]
-    if size is None:  # a model taking any size: convert channels/dtype only
-        return _to_rgb_uint8(arr)
-    if (h, w) != (size, size):
+    if size is not None and (h, w) != (size, size):
         notes.append(f"image resized from {w}x{h} to {size}x{size}, the model's input size")
-    return as_batch(arr, size)[0].astype(np.uint8)  # also fixes channels; same size = no resampling
-
-
-def _to_rgb_uint8(arr: np.ndarray) -> np.ndarray:
-    """Channel/dtype conversion without resizing."""
-    if arr.ndim == 2:
-        arr = np.stack([arr] * 3, axis=-1)
-    if arr.shape[-1] == 1:
-        arr = np.repeat(arr, 3, axis=-1)
-    if arr.shape[-1] == 4:
-        arr = arr[..., :3]
-    if arr.shape[-1] != 3:
-        raise ImageError(f"expected an H x W x 3 image, got an array of shape {arr.shape}")
-    return np.clip(np.round(arr), 0, 255).astype(np.uint8)
-
-
-def _model_size(model: keras.Model) -> int | None:
-    shape = model.input_shape
-    if isinstance(shape, list):
-        raise ValueError("the attack needs a model with a single image input")
-    h, w = shape[1], shape[2]
-    if h is not None and w is not None and h != w:
-        raise ValueError(f"the attack expects a square model input, got {h}x{w}")
-    return h
+    return as_batch(arr, size)[0].astype(np.uint8)  # also fixes channels; same size (or None) = no resampling
 
 
 # One compiled step per (model, output kind); weak keys so a dropped model frees its graph.
@@ -311,7 +287,7 @@ def adversarial_image(
         raise ValueError(f"confidence must be in [0, 1), got {confidence}")
 
     notes: list[str] = []
-    original = _prepare_image(image, _model_size(model), notes)
+    original = _prepare_image(image, input_size(model), notes)
     for note in notes:
         warnings.warn(note, stacklevel=2)
     kind = output_kind(model, outputs)

@@ -140,6 +140,12 @@ def base_layer_name(model: keras.Model) -> str:
     raise ValueError(f"{model.name} holds no nested pretrained network")
 
 
-def input_size(model: keras.Model) -> int:
-    """Square side length, in pixels, of the images a model expects."""
-    return int(model.input_shape[1])
+def input_size(model: keras.Model) -> int | None:
+    """Square side length, in pixels, of the images a model expects (None if it takes any size)."""
+    shape = model.input_shape
+    if isinstance(shape, list):
+        raise ValueError(f"{model.name} has {len(shape)} inputs; the kit expects one image input")
+    h, w = shape[1], shape[2]
+    if h is not None and w is not None and h != w:
+        raise ValueError(f"{model.name} expects {h}x{w} images; the kit expects a square input")
+    return None if h is None else int(h)

@@ -183,6 +183,15 @@ def dataset_dir(name: str, data_dir: str | Path | None = None, download_if_missi
 # --------------------------------------------------------------------------- the image sets
 
 
+def read_image_tf(path, size: tuple[int, int]):
+    """Inside ``tf.data``: decode one image file (JPEG/PNG/GIF/BMP) to ``size`` float32 0-255 RGB pixels."""
+    import tensorflow as tf
+
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    image = tf.image.resize(tf.cast(image, tf.float32), size)
+    return tf.ensure_shape(image, (*size, 3))
+
+
 @dataclass
 class ImageSet:
     """Image files with integer labels, ready to become a ``tf.data`` pipeline.
@@ -280,10 +289,7 @@ class ImageSet:
             ds = ds.shuffle(len(self.paths), seed=seed, reshuffle_each_iteration=True)
 
         def load(path, label):
-            data = tf.io.read_file(path)
-            image = tf.io.decode_image(data, channels=3, expand_animations=False)
-            image = tf.image.resize(tf.cast(image, tf.float32), size)
-            image = tf.ensure_shape(image, (*size, 3))
+            image = read_image_tf(path, size)
             return (image, label) if labels else image
 
         ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)

@@ -15,7 +15,7 @@ from .backbones import input_size
 from .datasets import ImageSet
 from .features import inference_fn
 from .images import ImageError, as_batch, load_image
-from .metrics import confusion_counts
+from .metrics import accuracy, confusion_counts
 
 # --------------------------------------------------------------------------- predictions
 
@@ -48,7 +48,7 @@ def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bo
 
 def accuracy_of(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """Top-1 accuracy of an N x C probability array against integer labels."""
-    return float(np.mean(np.argmax(probabilities, axis=1) == np.asarray(labels))) if len(labels) else float("nan")
+    return accuracy(labels, probabilities)
 
 
 # --------------------------------------------------------------------------- confusion matrix

@@ -57,10 +57,11 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def as_batch(images, size: int) -> np.ndarray:
+def as_batch(images, size: int | None) -> np.ndarray:
     """Images (paths, arrays or a mix) as one float32 batch ``N x size x size x 3`` of 0-255 pixels.
 
     Arrays may be uint8 or float in 0-255, grayscale (H x W) or with 1, 3 or 4 channels.
+    ``size=None`` keeps the images' own size (they must then all have the same size).
     """
     if isinstance(images, (str, Path, np.ndarray)) and not (isinstance(images, np.ndarray) and images.ndim == 4):
         images = [images]
@@ -82,5 +83,7 @@ def as_batch(images, size: int) -> np.ndarray:
             if arr.size and float(np.nanmax(arr)) <= 1.0 and float(np.nanmin(arr)) >= 0.0 and arr.dtype.kind == "f":
                 raise ImageError("pixel values look like 0-1 floats; the kit's models take 0-255 pixels")
             arr = np.clip(np.nan_to_num(arr), 0, 255).round().astype(np.uint8)
-        out.append(np.asarray(Image.fromarray(arr).resize((size, size), Image.BILINEAR)))
+        out.append(arr if size is None else np.asarray(Image.fromarray(arr).resize((size, size), Image.BILINEAR)))
+    if len({a.shape for a in out}) > 1:
+        raise ImageError(f"images of different sizes cannot share a batch: {sorted({a.shape[:2] for a in out})}")
     return np.stack(out).astype("float32")

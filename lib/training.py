@@ -23,7 +23,7 @@ from __future__ import annotations
 import keras
 
 from .backbones import base_layer_name, input_size
-from .datasets import ImageSet
+from .datasets import ImageSet, read_image_tf
 
 DEFAULT_UNFREEZE = 0.3
 """Fraction of the pretrained network's layers (from the top) that :func:`unfreeze_top` unfreezes."""
@@ -166,11 +166,8 @@ def training_pipeline(images: ImageSet, image_size: int = 224, batch_size: int =
 
     ds = tf.data.Dataset.from_tensor_slices((images.paths, images.labels.astype("int32")))
 
-    def load(path, label):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-        image = tf.image.resize(tf.cast(image, tf.float32), (image_size, image_size))
-        image = tf.ensure_shape(tf.saturate_cast(tf.round(image), tf.uint8), (image_size, image_size, 3))
-        return image, label
+    def load(path, label):  # kept as uint8: a quarter of the memory in the cache
+        return tf.saturate_cast(tf.round(read_image_tf(path, (image_size, image_size))), tf.uint8), label
 
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
     if cache:

@@ -186,6 +186,16 @@ def test_wrong_size_and_dtype_converted(softmax_model):
     assert adversarial_image(softmax_model, gray, None, epsilon=1, steps=1).image.shape == (SIZE, SIZE, 3)
 
 
+
+def test_any_size_model_is_attacked_at_the_images_own_size():
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(4, 3)(keras.layers.Rescaling(1 / 255)(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(x)))
+    image = np.random.default_rng(4).integers(0, 256, size=(20, 30, 3), dtype=np.uint8)
+    r = adversarial_image(model, image, None, epsilon=2, steps=3)
+    assert r.image.shape == (20, 30, 3) and r.original.shape == (20, 30, 3)
+    assert int(np.abs(r.image.astype(int) - image.astype(int)).max()) <= 2
+
 def test_unusable_images_refused(softmax_model):
     with pytest.raises(ImageError, match="0-1 floats"):
         adversarial_image(softmax_model, np.random.default_rng(0).random((SIZE, SIZE, 3)), None)

@@ -47,3 +47,11 @@ def test_as_batch_accepts_arrays_paths_and_bytes(tmp_path):
     assert batch[2, 0, 0].tolist() == [10, 20, 30]
     with pytest.raises(ImageError, match="0-1 floats"):
         as_batch(np.random.rand(8, 8, 3), 8)
+
+
+def test_as_batch_without_a_size_keeps_the_images_own_size():
+    gray = np.arange(6 * 9, dtype=np.uint8).reshape(6, 9)
+    batch = as_batch([gray, np.zeros((6, 9, 4), np.uint8)], None)
+    assert batch.shape == (2, 6, 9, 3) and (batch[0, ..., 1] == gray).all()
+    with pytest.raises(ImageError, match="different sizes"):
+        as_batch([gray, np.zeros((5, 5), np.uint8)], None)
