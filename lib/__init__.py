@@ -40,6 +40,7 @@ from .evaluation import (
 from .objectives import ClassScore, ImageNorm, Jitter, TotalVariation
 from .ideal import IdealImageResult, ideal_image, ideal_images
 from .quiz import self_check
+from .scratch import scratch_cnn
 from .ideal_plots import plot_ideal_history, show_ideal, show_tv_sweep, tv_of
 
 __version__ = "0.1.0"

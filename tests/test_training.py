@@ -191,3 +191,29 @@ def test_frozen_stage_learns_cats_vs_dogs(imagenet_weights, shared_data):
     assert len(model.trainable_weights) == 2
     assert h.history["val_accuracy"][-1] >= 0.75, h.history  # chance is 0.5 (30 cats, 30 dogs)
     assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_scratch_cnn_starts_random_learns_and_shrinks_for_tiny_images():
+    from transferkit import compile_for_training, scratch_cnn
+
+    keras.utils.set_random_seed(0)
+    model = scratch_cnn(3, image_size=32, augment=False, seed=0)
+    assert model.output_shape == (None, 3)
+    assert all(layer.trainable for layer in model.layers)
+    # Three classes a CNN can tell apart: bright, dark and striped images with noise.
+    rng = np.random.default_rng(0)
+    x = rng.normal(128, 20, (96, 32, 32, 3))
+    y = np.arange(96) % 3
+    x[y == 0] += 60
+    x[y == 1] -= 60
+    x[y == 2, :, ::4] = 255
+    x = np.clip(x, 0, 255).astype("float32")
+    compile_for_training(model, 3e-3)
+    before = model.evaluate(x, y, verbose=0)[1]
+    model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    after = model.evaluate(x, y, verbose=0)[1]
+    assert after > 0.9 and after > before
+    tiny = scratch_cnn(10, image_size=8, channels=1)
+    assert sum(isinstance(layer, keras.layers.MaxPooling2D) for layer in tiny.layers) == 1
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        scratch_cnn(1)
