@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import keras
 from keras import ops
 
+from .downloads import fetch, keras_models_dir
+
 
 @dataclass(frozen=True)
 class BackboneSpec:
@@ -76,6 +78,62 @@ class ImageNetPreprocessing(keras.layers.Layer):
         return {**super().get_config(), "mode": self.mode}
 
 
+_KERAS_WEIGHTS = "https://storage.googleapis.com/tensorflow/keras-applications/"
+_KERAS_MD5 = {  # (backbone, include_top) -> the md5 keras.applications checks; its MobileNets have none
+    ("vgg16", True): "64373286793e3c8b2b4e3219cbf3544b",
+    ("vgg16", False): "6d6bbae143d832006294945121d1f1fc",
+    ("resnet50", True): "2cb95161c43110f7111970584f804107",
+    ("resnet50", False): "4d473c1dd8becc155b73f8504c6f6626",
+    ("efficientnet_b0", True): "902e53a9f72be733fc0bcb005b3ebbac",
+    ("efficientnet_b0", False): "50bc09e76180e00e4465e1a485ddc09d",
+}
+
+
+def weights_file(name: str, alpha: float | None = None, include_top: bool = False,
+                 input_size: int | None = None) -> tuple[str, str, str | None]:
+    """``(file name, public URL, md5 or None)`` of the ImageNet weights ``keras.applications`` loads.
+
+    The names, URLs and hashes are those of the installed Keras (``keras/src/applications/*.py``):
+    the kit fetches the file into ``$KERAS_HOME/models`` under that name, where Keras finds it.
+    """
+    spec = backbone_spec(name)
+    size = input_size or spec.default_size
+    top = "" if include_top else {"vgg16": "_notop", "resnet50": "_notop", "efficientnet_b0": "_notop"}.get(name, "_no_top")
+    md5 = _KERAS_MD5.get((name, include_top))
+    if name == "mobilenet":
+        alpha = spec.default_alpha if alpha is None else alpha
+        text = {1.0: "1_0", 0.75: "7_5", 0.5: "5_0"}.get(alpha, "2_5")
+        rows = size if size in (128, 160, 192, 224) else 224
+        file = f"mobilenet_{text}_{rows}_tf{top}.h5"
+        return file, f"{_KERAS_WEIGHTS}mobilenet/{file}", md5
+    if name == "mobilenet_v2":
+        alpha = spec.default_alpha if alpha is None else alpha
+        rows = size if size in (96, 128, 160, 192, 224) else 224
+        file = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}{top}.h5"
+        return file, f"{_KERAS_WEIGHTS}mobilenet_v2/{file}", md5
+    if name == "vgg16":
+        file = f"vgg16_weights_tf_dim_ordering_tf_kernels{top}.h5"
+        return file, f"{_KERAS_WEIGHTS}vgg16/{file}", md5
+    if name == "resnet50":
+        file = f"resnet50_weights_tf_dim_ordering_tf_kernels{top}.h5"
+        return file, f"{_KERAS_WEIGHTS}resnet/{file}", md5
+    if name == "efficientnet_b0":
+        file = f"efficientnetb0{top}.h5"
+        return file, f"https://storage.googleapis.com/keras-applications/{file}", md5
+    raise ValueError(f"no ImageNet weights known for {name!r}")  # pragma: no cover - registry error
+
+
+def ensure_weights(name: str, alpha: float | None = None, include_top: bool = False,
+                   input_size: int | None = None):
+    """Path of a backbone's ImageNet weights in ``$KERAS_HOME/models``, fetched there first if missing.
+
+    The fetch tries ``$TRANSFERKIT_MIRROR`` before Keras' public URL and checks Keras' own hash
+    where it has one, so ``keras.applications`` then loads the file without any network.
+    """
+    file, url, md5 = weights_file(name, alpha, include_top, input_size)
+    return fetch(file, [url], keras_models_dir(), md5=md5, what="weights")
+
+
 def backbone_spec(name: str) -> BackboneSpec:
     """The spec of a registered backbone, with a helpful error for unknown names."""
     try:
@@ -109,7 +167,8 @@ def load_backbone(
 
     The pretrained network is the layer ``model.get_layer(base_layer_name(model))``; it is called
     with ``training=False`` so its BatchNorm layers stay in inference mode even after unfreezing.
-    Weights go through Keras' usual cache, ``$KERAS_HOME/models``.
+    ImageNet weights live in Keras' usual cache, ``$KERAS_HOME/models``; a missing file is fetched
+    there first (the classroom mirror ``$TRANSFERKIT_MIRROR`` before the public URL).
     """
     spec = backbone_spec(name)
     size = input_size or spec.default_size
@@ -122,6 +181,8 @@ def load_backbone(
         kwargs["classifier_activation"] = classifier_activation
     else:
         kwargs["pooling"] = pooling
+    if weights == "imagenet":
+        ensure_weights(name, kwargs.get("alpha"), include_top, size)
     base = getattr(keras.applications, spec.constructor)(**kwargs)
     base.trainable = trainable
 

@@ -1,8 +1,10 @@
 """Finding image files a pipeline would choke on - without ever touching the user's files.
 
-A file is skipped (and reported) when it is empty, is not an image at all, holds PNG/GIF/BMP data
-under a ``.jpg`` name, or does not decode completely (e.g. a truncated JPEG). Results are cached
-by file size and modification time, so a second scan of the same folder is instant.
+Images are recognised by their content, not their name: a PNG or GIF saved as ``.jpg`` (the
+Oxford-IIIT Pet archive has some) decodes fine, so it is kept and reported as *misnamed*. A file is
+skipped (and reported) only when it cannot be used: empty, not an image at all, a format TensorFlow
+cannot decode (WEBP), or data that does not decode completely (e.g. a truncated JPEG). Results are
+cached by file size and modification time, so a second scan of the same folder is instant.
 """
 
 from __future__ import annotations
@@ -37,15 +39,30 @@ class ScanReport:
 
     good: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    misnamed: list[tuple[str, str]] = field(default_factory=list)
+    """Usable files (also in ``good``) whose name says another format than their content."""
 
     def summary(self, limit: int = 10) -> str:
         if not self.skipped:
-            return f"all {len(self.good)} image files are readable"
-        lines = [f"{len(self.good)} readable image files; skipped {len(self.skipped)} (files left untouched):"]
-        lines += [f"  {Path(p).name}: {why}" for p, why in self.skipped[:limit]]
-        if len(self.skipped) > limit:
-            lines.append(f"  ... and {len(self.skipped) - limit} more (see .skipped)")
+            lines = [f"all {len(self.good)} image files are readable"]
+        else:
+            lines = [f"{len(self.good)} readable image files; skipped {len(self.skipped)} (files left untouched):"]
+            lines += [f"  {Path(p).name}: {why}" for p, why in self.skipped[:limit]]
+            if len(self.skipped) > limit:
+                lines.append(f"  ... and {len(self.skipped) - limit} more (see .skipped)")
+        lines += misnamed_lines(self.misnamed, limit)
         return "\n".join(lines)
+
+
+def misnamed_lines(misnamed: list[tuple[str, str]], limit: int = 10) -> list[str]:
+    """Report lines for files kept although their name says another format."""
+    if not misnamed:
+        return []
+    lines = [f"  kept {len(misnamed)} misnamed files (decoded by their content, left untouched on disk):"]
+    lines += [f"    {Path(p).name}: {note}" for p, note in misnamed[:limit]]
+    if len(misnamed) > limit:
+        lines.append(f"    ... and {len(misnamed) - limit} more (see .misnamed)")
+    return lines
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -56,32 +73,42 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
-def check_image(path: str | Path) -> str | None:
-    """Why ``path`` cannot be used as a training image, or None when it is fine."""
+_TF_DECODES = {"JPEG", "PNG", "GIF", "BMP"}  # what tf.io.decode_image reads (the training pipeline)
+
+
+def inspect_image(path: str | Path) -> tuple[str | None, str | None]:
+    """``(problem, note)`` for one file: why it cannot be used (None when it can), and a note when
+    its content is another format than its name says (``"PNG data in a .jpg file"``)."""
     path = Path(path)
     try:
         size = path.stat().st_size
         if size == 0:
-            return "empty file (0 bytes)"
+            return "empty file (0 bytes)", None
         with open(path, "rb") as f:
             head = f.read(16)
     except OSError as e:
-        return f"cannot be read ({e.strerror or e})"
+        return f"cannot be read ({e.strerror or e})", None
     fmt = sniff_format(head)
     expected = _EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
-        return "not an image (unrecognised content)"
-    if expected and fmt != expected:
-        return f"{fmt} data in a {path.suffix} file"
+        return "not an image (unrecognised content)", None
+    note = f"{fmt} data in a {path.suffix} file" if expected and fmt != expected else None
+    if fmt not in _TF_DECODES:
+        return f"{fmt} data, which TensorFlow's image decoder cannot read", note
     try:
         with Image.open(path) as im:
             im.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         message = str(e)
         if "truncated" in message:
-            return "truncated (the file ends before the image does)"
-        return f"does not decode ({message})"
-    return None
+            return "truncated (the file ends before the image does)", note
+        return f"does not decode ({message})", note
+    return None, note
+
+
+def check_image(path: str | Path) -> str | None:
+    """Why ``path`` cannot be used as a training image, or None when it is fine (misnamed files are fine)."""
+    return inspect_image(path)[0]
 
 
 def _cache_file(paths: list[str]) -> Path:
@@ -105,35 +132,38 @@ def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: b
         st = os.stat(p)
         return [st.st_size, st.st_mtime_ns]
 
-    results: dict[str, str | None] = {}
+    results: dict[str, tuple[str | None, str | None]] = {}
     todo = []
     for p in paths:
         try:
             s = stamp(p)
         except OSError:
-            results[p] = "cannot be read (missing)"
+            results[p] = ("cannot be read (missing)", None)
             continue
         hit = cached.get(p)
-        if hit and hit[:2] == s:
-            results[p] = hit[2]
+        if hit and len(hit) == 4 and hit[:2] == s:
+            results[p] = (hit[2], hit[3])
         else:
             todo.append(p)
     if todo:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            it = pool.map(check_image, todo, chunksize=32)
+            it = pool.map(inspect_image, todo, chunksize=32)
             if progress and len(todo) > 200:
                 it = tqdm(it, total=len(todo), desc="checking images", unit="img")
-            for p, why in zip(todo, it):
-                results[p] = why
-                cached[p] = stamp(p) + [why]
+            for p, result in zip(todo, it):
+                results[p] = result
+                cached[p] = stamp(p) + list(result)
         if cache_path:
             tmp = cache_path.with_suffix(".tmp")
             tmp.write_text(json.dumps(cached))
             os.replace(tmp, cache_path)
     report = ScanReport()
     for p in paths:
-        if results[p] is None:
+        problem, note = results[p]
+        if problem is None:
             report.good.append(p)
+            if note:
+                report.misnamed.append((p, note))
         else:
-            report.skipped.append((p, results[p]))
+            report.skipped.append((p, problem if note is None else f"{problem} ({note})"))
     return report

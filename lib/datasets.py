@@ -8,9 +8,10 @@ Where the files come from, in order:
 1. ``data_dir=`` or ``$TRANSFERKIT_DATA``: a folder holding the dataset's extracted layout is used
    as it is; nothing is downloaded or written there.
 2. the kit's cache (``$TRANSFERKIT_CACHE/datasets``), filled by an earlier download;
-3. a download through ``keras.utils.get_file`` (progress bar; a partial file is removed if it is
-   interrupted), verified against the registry's checksum, extracted to a temporary folder and only
-   then moved into place.
+3. a download (:mod:`transferkit.downloads`): the classroom mirror ``$TRANSFERKIT_MIRROR`` first,
+   then the registry's URLs, with a progress bar; each archive is checked (size, checksum) once,
+   extracted to a temporary folder, its images counted per split against the registry, and only
+   then moved into place. Nothing partial is left behind.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import ScanReport, scan_images
+from .checks import ScanReport, misnamed_lines, scan_images
 from .config import cache_dir, data_root, pick
+from .downloads import DownloadError, check_file, fetch, writable_folder
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp"}
 
@@ -101,17 +103,17 @@ def _download_hint(name: str) -> str:
 
 
 def _verify(path: Path, spec: dict) -> None:
-    import hashlib
+    """Checks a downloaded archive against its registry entry (size, sha256): one read of the file."""
+    check_file(path, spec.get("name"), sha256=spec.get("sha256"), md5=spec.get("md5"), size=spec.get("size"))
 
-    if spec.get("size") and path.stat().st_size != spec["size"]:
-        raise ValueError(f"{path.name}: {path.stat().st_size} bytes, expected {spec['size']} (incomplete download?)")
-    if spec.get("sha256"):
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        if h.hexdigest() != spec["sha256"]:
-            raise ValueError(f"{path.name}: sha256 {h.hexdigest()} does not match the registry's {spec['sha256']}")
+
+def _unpack(archive: Path, target: Path) -> None:
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as z:
+            z.extractall(target)
+    else:
+        with tarfile.open(archive) as t:
+            t.extractall(target, filter="data")
 
 
 def _extract(archive: Path, target: Path) -> None:
@@ -119,49 +121,98 @@ def _extract(archive: Path, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".extracting-", dir=target))
     try:
-        if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as z:
-                z.extractall(tmp)
-        else:
-            with tarfile.open(archive) as t:
-                t.extractall(tmp, filter="data")
-        for item in tmp.iterdir():
-            dest = target / item.name
-            if not dest.exists():
-                os.replace(item, dest)
+        _unpack(archive, tmp)
+        _merge(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def download(name: str) -> Path:
-    """Downloads (or finds in the cache) a dataset's archives, verifies and extracts them."""
-    import keras
+def _merge(source: Path, target: Path) -> None:
+    for item in source.iterdir():
+        dest = target / item.name
+        if not dest.exists():
+            os.replace(item, dest)
 
+
+def count_images(name: str, root: str | Path) -> dict[str, int]:
+    """Images per split in an extracted dataset, counted the way the registry's ``splits`` counts them."""
+    info, root = dataset_info(name), Path(root)
+
+    def n_images(folder: Path) -> int:
+        if not folder.is_dir():
+            return 0
+        return sum(1 for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+    counts = {}
+    for split in info["splits"]:
+        if info["layout"] == "split_folders":
+            counts[split] = sum(n_images(root / split / c) for c in info["classes"])
+        elif info["layout"] == "class_folders":
+            counts[split] = sum(n_images(root / f) for f in info["class_folders"].values())
+        elif info["layout"] == "oxford_pets":
+            listed = read_split_file(root / "annotations" / f"{split}.txt")
+            counts[split] = sum((root / "images" / f"{r['image']}.jpg").is_file() for r in listed)
+    return counts
+
+
+def check_counts(name: str, root: str | Path) -> dict[str, int]:
+    """The image counts per split; ValueError naming every split with fewer images than the registry's."""
+    expected = dataset_info(name)["splits"]
+    counts = count_images(name, root)
+    short = [f"{split!r} has {counts.get(split, 0):,} images, expected {n:,}"
+             for split, n in expected.items() if counts.get(split, 0) < n]
+    if short:
+        raise ValueError(f"{name}: the downloaded archive is short: " + "; ".join(short))
+    return counts
+
+
+def _cache_folder(*parts: str) -> Path:
+    try:
+        return cache_dir(*parts)
+    except OSError as e:
+        raise PermissionError(f"cannot create the kit's cache folder ({e}). Point TRANSFERKIT_CACHE at a "
+                              "folder you can write to, e.g. TRANSFERKIT_CACHE=~/transferkit-cache") from None
+
+
+def download(name: str) -> Path:
+    """Downloads (or finds in the cache) a dataset's archives, verifies, extracts and counts them.
+
+    Archives come through :func:`transferkit.downloads.fetch` (``$TRANSFERKIT_MIRROR`` first, then
+    the registry's URLs) into ``$TRANSFERKIT_CACHE/downloads``, where they stay so that
+    ``python -m transferkit.mirror`` can serve them to a class. They are extracted into a temporary
+    folder, counted per split against the registry, and only then moved into place.
+    """
     info = dataset_info(name)
-    folder = cache_dir("datasets", name)
+    folder, downloads = _cache_folder("datasets", name), _cache_folder("downloads")
     found = find_layout(folder, info["markers"])
     if found:
         return found
+    archives = []
     for spec in info["files"]:
-        errors = []
-        for url in spec["urls"]:
-            try:
-                path = Path(
-                    keras.utils.get_file(spec["name"], url, file_hash=spec.get("sha256"),
-                                         cache_dir=str(cache_dir("downloads")), cache_subdir="")
-                )
-                _verify(path, spec)
-                break
-            except Exception as e:  # try the next mirror
-                errors.append(f"  {url}: {e}")
-        else:
-            raise RuntimeError(
-                f"Could not download {spec['name']} for dataset {name!r}:\n" + "\n".join(errors)
-                + "\n" + _download_hint(name)
-            )
-        _extract(path, folder)
+        try:
+            archives.append(fetch(spec["name"], spec["urls"], downloads, sha256=spec.get("sha256"),
+                                  md5=spec.get("md5"), size=spec.get("size")))
+        except DownloadError as e:
+            raise DownloadError(f"dataset {name!r}: {e}\n{_download_hint(name)}") from None
+    writable_folder(folder, "datasets")
+    staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=folder))
+    try:
+        for archive in archives:
+            _unpack(archive, staging)
+        found = find_layout(staging, info["markers"])
+        if not found:
+            raise RuntimeError(f"{name!r}: the archives {[a.name for a in archives]} do not hold the expected "
+                               f"layout ({', '.join(info['markers'])})")
+        try:
+            check_counts(name, found)
+        except ValueError as e:
+            raise RuntimeError(f"{e}. Nothing was extracted; the archives stay in {downloads} (delete them "
+                               "to download again).") from None
+        _merge(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     found = find_layout(folder, info["markers"])
-    if not found:
+    if not found:  # pragma: no cover - _merge kept an older, different folder
         raise RuntimeError(f"{name!r} was extracted to {folder} but its layout ({info['markers']}) is not there")
     return found
 
@@ -172,7 +223,7 @@ def dataset_dir(name: str, data_dir: str | Path | None = None, download_if_missi
     if local:
         return local
     info = dataset_info(name)
-    cached = find_layout(cache_dir("datasets", name), info["markers"])
+    cached = find_layout(_cache_folder("datasets", name), info["markers"])
     if cached:
         return cached
     if not download_if_missing:
@@ -184,7 +235,11 @@ def dataset_dir(name: str, data_dir: str | Path | None = None, download_if_missi
 
 
 def read_image_tf(path, size: tuple[int, int]):
-    """Inside ``tf.data``: decode one image file (JPEG/PNG/GIF/BMP) to ``size`` float32 0-255 RGB pixels."""
+    """Inside ``tf.data``: decode one image file to ``size`` float32 0-255 RGB pixels.
+
+    The format is read from the file's content, not its name: JPEG, PNG (8 or 16 bit), GIF (first
+    frame) and BMP all decode, so a PNG saved as ``.jpg`` loads like any other image.
+    """
     import tensorflow as tf
 
     image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
@@ -196,7 +251,9 @@ def read_image_tf(path, size: tuple[int, int]):
 class ImageSet:
     """Image files with integer labels, ready to become a ``tf.data`` pipeline.
 
-    ``skipped`` lists ``(path, reason)`` for every file left out because it is unusable.
+    ``skipped`` lists ``(path, reason)`` for every file left out because it is unusable;
+    ``misnamed`` lists ``(path, note)`` for files kept although their content is another format
+    than their name says (a PNG saved as ``.jpg``): they are decoded by their content.
     ``extras`` holds per-image arrays a dataset adds (e.g. ``species`` for Oxford pets).
     """
 
@@ -206,6 +263,7 @@ class ImageSet:
     class_names: list[str]
     skipped: list[tuple[str, str]] = field(default_factory=list)
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+    misnamed: list[tuple[str, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -238,13 +296,14 @@ class ImageSet:
                 lines.append(f"    ... and {len(self.skipped) - 10} more (see .skipped)")
         else:
             lines.append("  no unusable files found")
+        lines += misnamed_lines(self.misnamed)
         return "\n".join(lines)
 
     def subset(self, indices, name: str | None = None) -> "ImageSet":
         idx = np.asarray(indices, dtype=int)
         return ImageSet(
             name or self.name, [self.paths[i] for i in idx], self.labels[idx], self.class_names,
-            self.skipped, {k: v[idx] for k, v in self.extras.items()},
+            self.skipped, {k: v[idx] for k, v in self.extras.items()}, self.misnamed,
         )
 
     def take_per_class(self, n: int | None, seed: int = 0) -> "ImageSet":
@@ -325,7 +384,7 @@ def _checked(name: str, paths: list[str], labels: list[int], class_names: list[s
     good = set(report.good)
     keep = [i for i, p in enumerate(paths) if p in good]
     return ImageSet(name, [paths[i] for i in keep], labels_arr[keep], class_names,
-                    not_images + report.skipped, {k: v[keep] for k, v in extras.items()})
+                    not_images + report.skipped, {k: v[keep] for k, v in extras.items()}, report.misnamed)
 
 
 QUICK_IMAGES_PER_CLASS = 60

@@ -16,9 +16,20 @@ from .config import cache_dir
 from .datasets import ImageSet
 
 
+def weights_fingerprint(model: keras.Model) -> str:
+    """A hash of every weight value of ``model`` (trainable or not): equal only for equal weights."""
+    h = hashlib.sha1()
+    for w in model.weights:
+        value = np.ascontiguousarray(keras.ops.convert_to_numpy(w))
+        h.update(f"{value.dtype}{value.shape}".encode())
+        h.update(value.tobytes())
+    return h.hexdigest()
+
+
 def _cache_key(model: keras.Model, images: ImageSet) -> str:
     h = hashlib.sha1()
     h.update(f"{model.name}|{model.input_shape}|{model.output_shape}|{model.count_params()}".encode())
+    h.update(weights_fingerprint(model).encode())
     for p in images.paths:
         st = os.stat(p)
         h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
@@ -41,8 +52,9 @@ def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32,
                      progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(features, labels)`` for every image of ``images``, computed once and cached on disk.
 
-    The cache key covers the model (name, shapes, parameter count) and every file's path, size and
-    modification time, so changing either recomputes. Cached arrays live in
+    The cache key covers the model (name, shapes and the values of all its weights, so random,
+    ImageNet and fine-tuned weights never share an entry) and every file's path, size and
+    modification time: changing any of them recomputes. Cached arrays live in
     ``$TRANSFERKIT_CACHE/features``.
     """
     path = cache_dir("features") / f"{images.name.replace('/', '_')}-{model.name}-{_cache_key(model, images)}.npz"

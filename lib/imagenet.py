@@ -6,8 +6,9 @@ import difflib
 import functools
 import json
 
-import keras
 import numpy as np
+
+from .downloads import fetch, keras_models_dir
 
 CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
 CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"  # as in keras.applications.imagenet_utils
@@ -16,9 +17,8 @@ CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"  # as in keras.applications
 @functools.lru_cache(maxsize=1)
 def class_names() -> list[str]:
     """The 1000 ImageNet class names in index order, e.g. ``class_names()[284] == "Siamese_cat"``."""
-    path = keras.utils.get_file(
-        "imagenet_class_index.json", CLASS_INDEX_URL, cache_subdir="models", file_hash=CLASS_INDEX_MD5
-    )
+    path = fetch("imagenet_class_index.json", [CLASS_INDEX_URL], keras_models_dir(), md5=CLASS_INDEX_MD5,
+                 what="weights")
     with open(path) as f:
         index = json.load(f)
     return [index[str(i)][1] for i in range(len(index))]

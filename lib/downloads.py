@@ -1,0 +1,181 @@
+"""Every file the kit downloads goes through :func:`fetch`: a classroom mirror first, then the public URLs.
+
+* ``TRANSFERKIT_MIRROR=http://<teacher's machine>:8000/`` names a plain HTTP folder (what
+  ``python -m transferkit.mirror`` serves) holding files under their original names
+  (``<mirror>/mobilenet_7_5_224_tf_no_top.h5``, ``<mirror>/cats_and_dogs_filtered.zip``, ...). It is
+  tried first; when it is down or lacks the file, one line says so and the public URLs follow.
+* The transfer itself is ``keras.utils.get_file`` (progress bar) into a temporary folder beside the
+  target. The file is checked there (not an HTML page, HDF5 where weights are expected, byte size,
+  sha256 or md5, each file hashed once) and only then renamed to its final name, so an interrupted
+  download, a wrong checksum or a full disk leaves nothing behind and the next attempt starts clean.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+MIRROR_ENV = "TRANSFERKIT_MIRROR"
+
+
+class DownloadError(RuntimeError):
+    """A file could not be had from any of its URLs; the message lists each URL and why."""
+
+
+class DiskFullError(OSError):
+    """The disk filled up while downloading (nothing partial is left behind)."""
+
+
+def mirror_url() -> str | None:
+    """The classroom mirror named by ``TRANSFERKIT_MIRROR`` (ending in ``/``), or None."""
+    value = os.environ.get(MIRROR_ENV, "").strip()
+    if not value:
+        return None
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        bare = value.split("://", 1)[-1].lstrip("/")
+        raise ValueError(
+            f"{MIRROR_ENV}={value!r} is not an http:// address. Set it to the URL the teacher's "
+            f"`python -m transferkit.mirror` prints, e.g. {MIRROR_ENV}=http://{bare or '192.168.1.10:8000'}/ "
+            f"(or unset it to download from the public URLs)."
+        )
+    return value.rstrip("/") + "/"
+
+
+def sources(name: str, urls: list[str]) -> list[str]:
+    """The URLs :func:`fetch` tries for ``name``, in order: the mirror's copy, then ``urls``."""
+    mirror = mirror_url()
+    found = ([mirror + urllib.parse.quote(name)] if mirror else []) + [u for u in urls if u]
+    return list(dict.fromkeys(found))
+
+
+def keras_models_dir() -> Path:
+    """``$KERAS_HOME/models``: where ``keras.applications`` looks for weights before downloading them."""
+    try:
+        from keras.src.backend.config import keras_home  # the folder Keras itself uses (read at import)
+
+        home = keras_home()
+    except ImportError:  # pragma: no cover - a Keras without that accessor
+        home = os.environ.get("KERAS_HOME") or os.path.join("~", ".keras")
+    return Path(home).expanduser() / "models"
+
+
+def writable_folder(folder: str | Path, what: str = "downloads") -> Path:
+    """``folder``, created if needed; a clear error if files cannot be written there."""
+    folder = Path(folder).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-")
+        probe.close()
+    except OSError as e:
+        env = "KERAS_HOME" if what == "weights" else "TRANSFERKIT_CACHE"
+        raise PermissionError(
+            f"cannot write {what} to {folder} ({e.strerror or e}). Point {env} at a folder you can "
+            f"write to, e.g. {env}=~/transferkit-cache"
+        ) from None
+    return folder
+
+
+# --------------------------------------------------------------------------- checking a file
+
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<?xml")
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def check_file(path: str | Path, name: str | None = None, *, sha256: str | None = None, md5: str | None = None,
+               size: int | None = None) -> None:
+    """Raises ValueError saying what is wrong with a downloaded file; each file is hashed (once) only here."""
+    path = Path(path)
+    name = name or path.name
+    actual_size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if actual_size == 0:
+        raise ValueError(f"{name}: the server sent an empty file")
+    if head.lstrip().lower().startswith(_HTML_STARTS) and not name.lower().endswith((".html", ".htm", ".xml")):
+        raise ValueError(f"{name}: the server sent an HTML page, not the file (an error, login or Wi-Fi portal page?)")
+    if name.endswith(".h5") and not head.startswith(_HDF5_MAGIC):
+        raise ValueError(f"{name}: not an HDF5 weights file (it starts with {head[:8]!r})")
+    if size and actual_size != size:
+        raise ValueError(f"{name}: {actual_size:,} bytes, expected {size:,} (incomplete or a different file)")
+    hashers = {k: hashlib.new(k) for k, v in (("sha256", sha256), ("md5", md5)) if v}
+    if hashers:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                for h in hashers.values():
+                    h.update(chunk)
+        for algorithm, expected in (("sha256", sha256), ("md5", md5)):
+            if algorithm in hashers and hashers[algorithm].hexdigest() != expected.lower():
+                raise ValueError(f"{name}: {algorithm} {hashers[algorithm].hexdigest()} does not match the "
+                                 f"expected {expected} (a corrupted or different file)")
+
+
+def _disk_full(e: BaseException | None) -> bool:
+    while e is not None:
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
+def _disk_full_error(name: str, folder: Path, needed: int | None) -> DiskFullError:
+    free = shutil.disk_usage(folder).free
+    need = f"; it needs {needed / 1e6:,.1f} MB" if needed else ""
+    return DiskFullError(
+        errno.ENOSPC,
+        f"the disk is full: {name} does not fit in {folder} ({free / 1e6:,.1f} MB free{need}). Nothing partial "
+        f"was kept. Free some space or set TRANSFERKIT_CACHE to a folder on a bigger disk, then try again.",
+    )
+
+
+def _download_one(name: str, url: str, folder: Path, checks: dict) -> Path:
+    import keras
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".part", dir=folder))
+    try:
+        got = Path(keras.utils.get_file(name, url, cache_dir=str(tmp), cache_subdir=""))
+        check_file(got, name, **checks)
+        target = folder / name
+        os.replace(got, target)
+        return target
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fetch(name: str, urls: list[str], folder: str | Path, *, sha256: str | None = None, md5: str | None = None,
+          size: int | None = None, what: str = "downloads") -> Path:
+    """``folder/name``, downloaded first if it is not there: mirror, then each URL in turn.
+
+    A file already in ``folder`` is trusted when its size matches (only checked files are ever put
+    there). Raises :class:`DownloadError` listing every URL tried and why it failed,
+    :class:`DiskFullError` when the disk fills up, PermissionError when ``folder`` is not writable.
+    """
+    target = Path(folder).expanduser() / name
+    if target.is_file() and (not size or target.stat().st_size == size):
+        return target
+    folder = writable_folder(folder, what)
+    checks = dict(sha256=sha256, md5=md5, size=size)
+    if size and shutil.disk_usage(folder).free < size:
+        raise _disk_full_error(name, folder, size)
+    mirror = mirror_url()
+    candidates = sources(name, urls)
+    errors = []
+    for i, url in enumerate(candidates):
+        try:
+            return _download_one(name, url, folder, checks)
+        except KeyboardInterrupt:
+            raise
+        except Exception as e:
+            if _disk_full(e):
+                raise _disk_full_error(name, folder, size) from None
+            reason = " ".join(str(e).split()) or type(e).__name__
+            errors.append(f"  {url}: {reason}")
+            if i + 1 < len(candidates):
+                source = "the classroom mirror" if (mirror and i == 0) else url
+                print(f"transferkit: {source} could not give {name} ({reason}); trying {candidates[i + 1]}")
+    raise DownloadError(f"could not download {name}; tried:\n" + "\n".join(errors))
