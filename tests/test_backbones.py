@@ -6,6 +6,7 @@ import pytest
 from transferkit import ImageNetPreprocessing, as_batch, load_backbone, top_k
 from transferkit.backbones import BACKBONES, backbone_spec, base_layer_name, preprocess_input
 from conftest import SHARED, needs_shared
+from test_downloads import LocalServer, local_only  # noqa: F401 - fixture
 
 
 @pytest.mark.parametrize("name", sorted(BACKBONES))
@@ -53,3 +54,72 @@ def test_raw_pixels_give_the_same_predictions_as_manual_preprocessing(imagenet_w
     # and the predictions are real ImageNet predictions: the Siamese photo is a Siamese cat
     names = sorted(p.name for p in (SHARED / "demo").glob("*.jpg"))
     assert top_k(ours[names.index("Siamese_108.jpg")], 1)[0][0] == "Siamese_cat"
+
+
+WEIGHT_CASES = [("mobilenet", 0.75, False, 224), ("mobilenet", 0.5, True, 160), ("mobilenet_v2", 1.0, True, 96),
+                ("vgg16", None, False, 224),
+                ("resnet50", None, True, 224), ("efficientnet_b0", None, False, 224)]
+
+
+@pytest.mark.parametrize("case", WEIGHT_CASES, ids=lambda c: "-".join(map(str, c)))
+def test_weights_file_is_what_keras_applications_asks_for(case, monkeypatch):
+    """Names, URLs and hashes as the installed Keras requests them (its get_file is intercepted)."""
+    import keras
+    from keras.src.utils import file_utils
+
+    from transferkit.backbones import weights_file
+
+    name, alpha, top, size = case
+    asked = []
+
+    def intercept(fname, origin, **kwargs):
+        asked.append((fname, origin, kwargs.get("file_hash")))
+        raise KeyboardInterrupt  # stop before any download or weight loading
+
+    monkeypatch.setattr(file_utils, "get_file", intercept)
+    spec = BACKBONES[name]
+    kwargs = dict(include_top=top, weights="imagenet", input_shape=(size, size, 3))
+    if alpha is not None:
+        kwargs["alpha"] = alpha
+    with pytest.raises(KeyboardInterrupt):
+        getattr(keras.applications, spec.constructor)(**kwargs)
+    assert asked == [weights_file(name, alpha, top, size)]
+
+
+@needs_shared
+def test_load_backbone_downloads_weights_through_the_mirror(tmp_path, monkeypatch, local_only, capfd):
+    """An empty $KERAS_HOME and a classroom mirror holding the real weights: load_backbone() just works."""
+    import shutil
+
+    import keras.src.backend.config as keras_config
+
+    from transferkit import mirror, top_k
+
+    served = tmp_path / "teacher"
+    served.mkdir()
+    for f in ("mobilenet_2_5_224_tf.h5", "imagenet_class_index.json"):
+        shutil.copy(SHARED / "weights" / f, served / f)
+    home = tmp_path / "empty-keras-home"
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(home))  # what KERAS_HOME sets when Keras starts
+    server = mirror.make_server([served], "127.0.0.1", 0)
+    import threading
+
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        monkeypatch.setenv("TRANSFERKIT_MIRROR", mirror.student_url(server, "127.0.0.1"))
+        model = load_backbone(alpha=0.25, include_top=True)
+        images = as_batch([SHARED / "demo" / "Siamese_108.jpg"], 224)
+        from transferkit import imagenet
+
+        imagenet.class_names.cache_clear()
+        assert top_k(model.predict(images, verbose=0)[0], 5)[0][0] in {"Siamese_cat", "Egyptian_cat", "lynx"}
+    finally:
+        server.shutdown()
+        server.server_close()
+        from transferkit import imagenet
+
+        imagenet.class_names.cache_clear()
+    assert sorted(p.name for p in (home / "models").iterdir()) == ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5"]
+    assert (home / "models" / "mobilenet_2_5_224_tf.h5").read_bytes() == (served / "mobilenet_2_5_224_tf.h5").read_bytes()
+    assert "Downloading data from http://127.0.0.1" in capfd.readouterr().out
+    assert not local_only  # nothing went past 127.0.0.1

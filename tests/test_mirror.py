@@ -1,0 +1,67 @@
+"""The teacher's mirror (``python -m transferkit.mirror``) serving to a student on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from transferkit import downloads, mirror
+from test_downloads import fresh_cache, leftovers, local_only  # noqa: F401 - fixtures
+
+
+@pytest.fixture
+def teacher(tmp_path, monkeypatch):
+    """A teacher's machine: a download cache and a Keras folder with a few files, served on 127.0.0.1."""
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "teacher-cache"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "teacher-keras"))
+    archives = tmp_path / "teacher-cache" / "downloads"
+    models = tmp_path / "teacher-keras" / "models"
+    archives.mkdir(parents=True)
+    models.mkdir(parents=True)
+    (archives / "tiny.zip").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 40)
+    (archives / ".tiny.zip.abc.part").mkdir()  # an unfinished download is never served
+    (models / "weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 5000)
+    server = mirror.make_server(mirror.default_folders(), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server, archives, models
+    server.shutdown()
+    server.server_close()
+
+
+def test_serves_cache_and_keras_models_under_their_own_names(teacher, fresh_cache, local_only, monkeypatch, tmp_path):
+    server, archives, models = teacher
+    url = mirror.student_url(server, "127.0.0.1")
+    assert url == f"http://127.0.0.1:{server.server_address[1]}/"
+    monkeypatch.setenv("TRANSFERKIT_MIRROR", url)
+    got = downloads.fetch("tiny.zip", [], tmp_path / "student")
+    assert got.read_bytes() == (archives / "tiny.zip").read_bytes()
+    assert downloads.fetch("weights.h5", [], tmp_path / "student").read_bytes() == (models / "weights.h5").read_bytes()
+    index = urllib.request.urlopen(url).read().decode()
+    assert "tiny.zip" in index and "weights.h5" in index and ".part" not in index
+    for bad in ("../teacher-keras/models/weights.h5", "%2e%2e/etc/passwd", ".tiny.zip.abc.part", "nothing.zip"):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url + bad)
+        assert e.value.code == 404, bad
+
+
+def test_port_taken_gives_a_clear_message(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert mirror.main(["--bind", "127.0.0.1", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} is already in use" in err and f"--port {port + 1}" in err
+
+
+def test_help_names_the_options(capsys):
+    with pytest.raises(SystemExit):
+        mirror.main(["--help"])
+    out = capsys.readouterr().out
+    assert "--port" in out and "--bind" in out and "--folder" in out and "TRANSFERKIT_MIRROR" in out
