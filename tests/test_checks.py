@@ -1,4 +1,4 @@
-"""Image checking: bad files are reported and skipped, never deleted or modified."""
+"""Image checking: bad files are reported and skipped, misnamed ones kept; nothing is deleted or modified."""
 
 import hashlib
 import io
@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from transferkit import check_image, load_dataset, scan_images
+from transferkit.checks import inspect_image
 from conftest import SHARED, needs_shared
 
 
@@ -44,6 +45,10 @@ def crafted(tmp_path):
     png = io.BytesIO()
     Image.new("RGBA", (20, 20), (255, 0, 0, 128)).save(png, "PNG")
     (bad / "really_png.jpg").write_bytes(png.getvalue())
+    gif = io.BytesIO()
+    Image.new("P", (24, 16), 3).save(gif, "GIF")
+    (bad / "really_gif.jpg").write_bytes(gif.getvalue())
+    (bad / "truncated_png.jpg").write_bytes(png.getvalue()[:60])
     return tmp_path
 
 
@@ -52,17 +57,24 @@ def test_each_bad_kind_gets_its_reason(crafted):
     assert check_image(d / "empty.jpg") == "empty file (0 bytes)"
     assert "truncated" in check_image(d / "truncated.jpg")
     assert check_image(d / "text.jpg") == "not an image (unrecognised content)"
-    assert check_image(d / "really_png.jpg") == "PNG data in a .jpg file"
-    for ok in ("dog.0.jpg", "gray.jpg", "cmyk.jpg"):
+    problem, note = inspect_image(d / "truncated_png.jpg")  # misnamed and broken: skipped
+    assert "truncated" in problem and note == "PNG data in a .jpg file"
+    for ok in ("dog.0.jpg", "gray.jpg", "cmyk.jpg", "really_png.jpg", "really_gif.jpg"):
         assert check_image(d / ok) is None, ok
+    assert inspect_image(d / "really_png.jpg") == (None, "PNG data in a .jpg file")
+    assert inspect_image(d / "really_gif.jpg") == (None, "GIF data in a .jpg file")
+    assert inspect_image(d / "dog.0.jpg") == (None, None)
 
 
 def test_scan_skips_and_reports_without_touching_files(crafted):
     before = digest(crafted)
     report = scan_images(sorted(str(p) for p in crafted.rglob("*.jpg")), use_cache=False)
-    assert sorted(Path(p).name for p, _ in report.skipped) == ["empty.jpg", "really_png.jpg", "text.jpg", "truncated.jpg"]
-    assert len(report.good) == 6
-    assert "skipped 4" in report.summary()
+    assert sorted(Path(p).name for p, _ in report.skipped) == ["empty.jpg", "text.jpg", "truncated.jpg", "truncated_png.jpg"]
+    assert len(report.good) == 8
+    assert dict(report.skipped)[str(crafted / "split" / "dogs" / "truncated_png.jpg")].endswith("(PNG data in a .jpg file)")
+    assert sorted(Path(p).name for p, _ in report.misnamed) == ["really_gif.jpg", "really_png.jpg"]
+    summary = report.summary()
+    assert "skipped 4" in summary and "kept 2 misnamed files" in summary and "really_gif.jpg: GIF data" in summary
     assert digest(crafted) == before  # nothing deleted or modified
 
 
@@ -73,21 +85,30 @@ def test_loader_skips_bad_files_and_gives_three_channels(crafted, tmp_path):
         shutil.copytree(crafted / "split", root / split)
     before = digest(root)
     ds = load_dataset("cats_and_dogs_filtered", "train", data_dir=tmp_path / "local", per_class=None)
-    assert len(ds) == 6 and len(ds.skipped) == 4
-    assert "skipped 4 unusable files" in ds.report()
+    assert len(ds) == 8 and len(ds.skipped) == 4 and len(ds.misnamed) == 2
+    assert "skipped 4 unusable files" in ds.report() and "kept 2 misnamed files" in ds.report()
     images, labels = next(iter(ds.as_tf(image_size=32, batch_size=16)))
-    assert images.shape == (6, 32, 32, 3) and images.dtype.name == "float32"
+    assert images.shape == (8, 32, 32, 3) and images.dtype.name == "float32"
     assert float(images.numpy().max()) <= 255.0 and float(images.numpy().min()) >= 0.0
-    assert sorted(labels.numpy().tolist()) == [0, 0, 0, 1, 1, 1]
+    assert sorted(labels.numpy().tolist()) == [0, 0, 0, 1, 1, 1, 1, 1]
+    # The PNG saved as .jpg decodes by its content: the red of its RGBA pixels comes through.
+    png = images.numpy()[ds.paths.index(str(root / "train" / "dogs" / "really_png.jpg"))]
+    assert png[..., 0].mean() > 200 and png[..., 1].mean() < 10
     assert digest(root) == before
 
 
 @needs_shared
-def test_real_disguised_oxford_files_are_reported():
+def test_real_misnamed_oxford_files_are_kept_reported_and_decode_like_pil():
+    from transferkit import load_image
+    from transferkit.datasets import read_image_tf
+
     folder = SHARED / "corrupt" / "oxford_iiit_pet"
     before = digest(folder)
     report = scan_images(sorted(folder.glob("*.jpg")), use_cache=False)
-    reasons = {Path(p).name: why for p, why in report.skipped}
-    assert reasons == {"Abyssinian_5.jpg": "PNG data in a .jpg file", "Abyssinian_34.jpg": "GIF data in a .jpg file"}
-    assert report.good == []
+    assert report.skipped == [] and len(report.good) == 2
+    notes = {Path(p).name: note for p, note in report.misnamed}
+    assert notes == {"Abyssinian_5.jpg": "PNG data in a .jpg file", "Abyssinian_34.jpg": "GIF data in a .jpg file"}
+    for p in report.good:  # the tf.data decode and PIL see the same picture
+        tf_pixels = read_image_tf(p, (64, 64)).numpy()
+        assert abs(tf_pixels - load_image(p, 64)).mean() < 10 and tf_pixels.std() > 20
     assert digest(folder) == before

@@ -103,24 +103,22 @@ def pets_with_bad_files(shared_data, tmp_path):
     return root, corrupt
 
 
-def test_loader_skips_and_reports_disguised_and_missing_files(pets_with_bad_files):
+def test_loader_keeps_misnamed_and_reports_missing_files(pets_with_bad_files):
     root, corrupt = pets_with_bad_files
     before = {p.name: _digest(p) for p in corrupt.iterdir()}
     s = tk.load_dataset("oxford_iiit_pet", "trainval", data_dir=root, per_class=None)
-    assert [Path(p).stem for p in s.paths] == ["Abyssinian_100", "Bengal_100", "american_bulldog_100"]
-    assert s.labels.tolist() == [0, 5, 1]
-    assert s.extras["species"].tolist() == ["cat", "cat", "dog"]
-    reasons = {Path(p).name: why for p, why in s.skipped}
-    assert reasons == {
-        "Abyssinian_34.jpg": "GIF data in a .jpg file",
-        "Abyssinian_5.jpg": "PNG data in a .jpg file",
-        "beagle_999.jpg": "listed in the split file but not in images/",
-    }
+    assert [Path(p).stem for p in s.paths] == ["Abyssinian_100", "Abyssinian_34", "Abyssinian_5", "Bengal_100",
+                                               "american_bulldog_100"]
+    assert s.labels.tolist() == [0, 0, 0, 5, 1]
+    assert s.extras["species"].tolist() == ["cat", "cat", "cat", "cat", "dog"]
+    assert {Path(p).name: why for p, why in s.skipped} == {"beagle_999.jpg": "listed in the split file but not in images/"}
+    assert {Path(p).name: note for p, note in s.misnamed} == {
+        "Abyssinian_34.jpg": "GIF data in a .jpg file", "Abyssinian_5.jpg": "PNG data in a .jpg file"}
     report = s.report()
-    assert "skipped 3 unusable files" in report and "GIF data in a .jpg file" in report
+    assert "skipped 1 unusable files" in report and "kept 2 misnamed files" in report and "GIF data in a .jpg file" in report
     assert {p.name: _digest(p) for p in corrupt.iterdir()} == before  # originals untouched
-    batch = next(iter(s.as_tf(64, batch_size=8)))  # what is left decodes in TF
-    assert batch[0].shape == (3, 64, 64, 3)
+    batch = next(iter(s.as_tf(64, batch_size=8)))  # all of them decode in TF, by content
+    assert batch[0].shape == (5, 64, 64, 3)
 
 
 def test_disguised_files_convert_in_memory_when_read_one_by_one(shared_data):
