@@ -133,12 +133,41 @@ def _disk_full_error(name: str, folder: Path, needed: int | None) -> DiskFullErr
     )
 
 
+STALL_SECONDS = 60
+"""A download that receives nothing for this long fails (and the next URL is tried)."""
+
+MIRROR_TIMEOUT = 5
+"""Seconds the mirror has to answer at all: a teacher's laptop that is off costs students no more."""
+
+
+def _mirror_problem(url: str) -> str | None:
+    """Why the mirror cannot give ``url`` (asked with a quick HEAD request), or None when it can."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=MIRROR_TIMEOUT):
+            return None
+    except urllib.error.HTTPError as e:
+        return None if e.code in (405, 501) else f"HTTP {e.code} {e.reason}"  # no HEAD support: try GET
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        return f"not reachable: {reason}"
+
+
 def _download_one(name: str, url: str, folder: Path, checks: dict) -> Path:
+    import socket
+
     import keras
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".part", dir=folder))
+    previous = socket.getdefaulttimeout()
     try:
-        got = Path(keras.utils.get_file(name, url, cache_dir=str(tmp), cache_subdir=""))
+        socket.setdefaulttimeout(STALL_SECONDS)  # urlretrieve, inside get_file, takes no timeout of its own
+        try:
+            got = Path(keras.utils.get_file(name, url, cache_dir=str(tmp), cache_subdir=""))
+        finally:
+            socket.setdefaulttimeout(previous)
         check_file(got, name, **checks)
         target = folder / name
         os.replace(got, target)
@@ -167,6 +196,10 @@ def fetch(name: str, urls: list[str], folder: str | Path, *, sha256: str | None 
     errors = []
     for i, url in enumerate(candidates):
         try:
+            if mirror and i == 0:
+                problem = _mirror_problem(url)
+                if problem:
+                    raise DownloadError(problem)
             return _download_one(name, url, folder, checks)
         except KeyboardInterrupt:
             raise

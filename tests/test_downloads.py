@@ -51,12 +51,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             self._send(200, srv.files[name], "application/octet-stream")
 
-    def _send(self, code, body, kind):
+    def do_HEAD(self):
+        name = self.path.lstrip("/")
+        self.server.requests.append(f"HEAD {name}")
+        html = self.server.behaviour.get(name) == "html"
+        self._send(200 if html or name in self.server.files else 404, b"", "text/html" if html else "x", head=True)
+
+    def _send(self, code, body, kind, head=False):
         self.send_response(code)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not head:
+            self.wfile.write(body)
 
     def log_message(self, *args):
         pass
@@ -217,7 +224,7 @@ def test_mirror_first_then_the_public_url_with_one_line(tiny, server, fresh_cach
         monkeypatch.setenv("TRANSFERKIT_MIRROR", mirror.url.rstrip("/"))  # with or without the slash
         mirror.files["tiny.zip"] = server.files["tiny.zip"]
         tk.dataset_dir("tiny")
-        assert mirror.requests == ["tiny.zip"] and server.requests == []  # the public URL never used
+        assert mirror.requests == ["HEAD tiny.zip", "tiny.zip"] and server.requests == []  # no public URL used
         # A mirror without the file: one line says so, and the public URL delivers.
         (fresh_cache / "downloads" / "tiny.zip").unlink()
         for p in (fresh_cache / "datasets").iterdir():
@@ -227,10 +234,20 @@ def test_mirror_first_then_the_public_url_with_one_line(tiny, server, fresh_cach
         capfd.readouterr()
         tk.dataset_dir("tiny")
         lines = [l for l in capfd.readouterr().out.splitlines() if l.startswith("transferkit:")]
-        assert len(lines) == 1 and "the classroom mirror could not give tiny.zip (" in lines[0] and "404" in lines[0]
-        assert server.requests == ["tiny.zip"]
+        assert lines == [f"transferkit: the classroom mirror could not give tiny.zip (HTTP 404 Not Found); "
+                         f"trying {server.url}tiny.zip"]
+        assert server.requests == ["tiny.zip"] and mirror.requests[-1] == "HEAD tiny.zip"  # asked, not fetched
     finally:
         mirror.close()
+
+
+def test_mirror_down_costs_one_line_and_the_public_url_delivers(tiny, server, fresh_cache, local_only, capfd,
+                                                               monkeypatch):
+    monkeypatch.setenv("TRANSFERKIT_MIRROR", dead_url(""))
+    assert (tk.dataset_dir("tiny") / "train" / "dogs").is_dir()
+    lines = [l for l in capfd.readouterr().out.splitlines() if l.startswith("transferkit:")]
+    assert len(lines) == 1 and "the classroom mirror could not give tiny.zip (not reachable:" in lines[0]
+    assert server.requests == ["tiny.zip"]
 
 
 def test_mirror_answering_with_an_html_page_is_rejected(tiny, server, fresh_cache, local_only, monkeypatch):
