@@ -6,6 +6,7 @@ dataset archives) and Keras' weights cache (``$KERAS_HOME/models``: ImageNet wei
 
     python -m transferkit.mirror                 # all interfaces, port 8000
     python -m transferkit.mirror --port 8080 --bind 192.168.1.10 --folder ~/Downloads
+    python -m transferkit.mirror --fetch         # first download what the lessons need, then serve
 
 Students then download from the teacher's machine first (``TRANSFERKIT_MIRROR=http://...:8000/``)
 and fall back to the public URLs only for what the mirror lacks. Plain HTTP, read-only, no
@@ -122,6 +123,31 @@ def _port_message(e: OSError, bind: str, port: int) -> str:
     return f"cannot serve on {where}: {e.strerror or e}"
 
 
+LESSON_DATASETS = ["cats_and_dogs_filtered", "oxford_iiit_pet"]
+LESSON_WEIGHTS = [("mobilenet", 0.75, False), ("mobilenet", 0.75, True), ("mobilenet", 0.25, False),
+                  ("mobilenet", 0.25, True)]
+"""What the lessons load: their datasets' archives and the MobileNet weights (the kit's default, and
+the small alpha 0.25 model notebooks 04 and 05 compare with)."""
+
+
+def prefetch(datasets: list[str] | None = None) -> list[Path]:
+    """Downloads what the lessons need into the caches the mirror serves (before class, on a good line)."""
+    from .backbones import ensure_weights
+    from .datasets import dataset_info
+    from .downloads import fetch
+    from .imagenet import CLASS_INDEX_MD5, CLASS_INDEX_URL
+    from .downloads import keras_models_dir
+
+    got = [fetch("imagenet_class_index.json", [CLASS_INDEX_URL], keras_models_dir(), md5=CLASS_INDEX_MD5,
+                 what="weights")]
+    got += [ensure_weights(name, alpha, top) for name, alpha, top in LESSON_WEIGHTS]
+    for name in LESSON_DATASETS if datasets is None else datasets:
+        for spec in dataset_info(name)["files"]:
+            got.append(fetch(spec["name"], spec["urls"], cache_dir("downloads"), sha256=spec.get("sha256"),
+                             md5=spec.get("md5"), size=spec.get("size")))
+    return got
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m transferkit.mirror",
@@ -131,7 +157,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--folder", action="append", default=[], type=Path,
                         help="another folder of files to serve (repeatable), e.g. where you saved archives")
+    parser.add_argument("--fetch", nargs="*", metavar="DATASET",
+                        help="first download what the lessons need (weights, class names and the datasets "
+                             f"named, default {' '.join(LESSON_DATASETS)}), then serve; run it on a good connection")
     args = parser.parse_args(argv)
+    if args.fetch is not None:
+        try:
+            prefetch(args.fetch or None)
+        except Exception as e:  # a clear line, not a traceback; what was fetched stays in the caches
+            print(f"transferkit mirror: could not fetch everything: {e}", file=sys.stderr)
+            return 1
 
     folders = default_folders() + [f.expanduser() for f in args.folder]
     for f in args.folder:

@@ -65,3 +65,34 @@ def test_help_names_the_options(capsys):
         mirror.main(["--help"])
     out = capsys.readouterr().out
     assert "--port" in out and "--bind" in out and "--folder" in out and "TRANSFERKIT_MIRROR" in out
+
+
+def test_fetch_fills_the_caches_the_mirror_serves(tmp_path, monkeypatch, local_only, shared_data):
+    """``--fetch`` on the teacher's machine (here from an upstream test server standing in for the internet)."""
+    import hashlib
+
+    import keras.src.backend.config as keras_config
+
+    from test_downloads import LocalServer
+
+    upstream = LocalServer()
+    try:
+        for f in ("imagenet_class_index.json", "mobilenet_2_5_224_tf_no_top.h5"):
+            upstream.files[f] = (shared_data / "weights" / f).read_bytes()
+        upstream.files["tiny.zip"] = b"PK\x05\x06" + b"\0" * 18  # an empty zip archive
+        monkeypatch.setitem(__import__("transferkit").datasets.registry(), "tiny", {"files": [{
+            "name": "tiny.zip", "urls": [], "sha256": hashlib.sha256(upstream.files["tiny.zip"]).hexdigest()}]})
+        monkeypatch.setattr(mirror, "LESSON_WEIGHTS", [("mobilenet", 0.25, False)])
+        monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path / "keras"))
+        monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+        monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+        monkeypatch.setenv("TRANSFERKIT_MIRROR", upstream.url)
+        mirror.prefetch(["tiny"])
+        assert sorted(mirror.served_files(mirror.default_folders())) == [
+            "imagenet_class_index.json", "mobilenet_2_5_224_tf_no_top.h5", "tiny.zip"]
+        # A second --fetch finds everything in place and asks nothing.
+        asked = len(upstream.requests)
+        mirror.prefetch(["tiny"])
+        assert len(upstream.requests) == asked
+    finally:
+        upstream.close()
