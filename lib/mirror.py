@@ -29,6 +29,10 @@ from .config import cache_dir
 DEFAULT_PORT = 8000
 
 
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n / 1e3:,.1f} kB"
+
+
 def default_folders() -> list[Path]:
     """The kit's download cache and Keras' weights cache (without importing Keras)."""
     keras_home = Path(os.environ.get("KERAS_HOME") or Path("~") / ".keras").expanduser()
@@ -180,11 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     files = served_files(folders)
     total = sum(p.stat().st_size for p in files.values())
     url = student_url(server, args.bind)
-    print(f"transferkit mirror: serving {len(files)} files ({total / 1e6:,.1f} MB) from")
+    print(f"transferkit mirror: serving {len(files)} files ({_size(total)}) from")
     for f in folders:
         print(f"  {f}{'' if f.is_dir() else '  (not there yet)'}")
     for name, p in files.items():
-        print(f"    {name}  ({p.stat().st_size / 1e6:,.1f} MB)")
+        print(f"    {name}  ({_size(p.stat().st_size)})")
     if not files:
         print("  Nothing to serve yet: run the notebooks (or load_dataset/load_backbone) once on this machine.")
     print("\nStudents set, before they start Jupyter or Python:")
