@@ -140,13 +140,20 @@ MIRROR_TIMEOUT = 5
 """Seconds the mirror has to answer at all: a teacher's laptop that is off costs students no more."""
 
 
-def _mirror_problem(url: str) -> str | None:
-    """Why the mirror cannot give ``url`` (asked with a quick HEAD request), or None when it can."""
+def _mirror_problem(url: str, size: int | None = None) -> str | None:
+    """Why the mirror cannot give ``url`` (asked with a quick HEAD request), or None when it can.
+
+    A mirror announcing another size than the expected one holds a different file: it is not
+    downloaded at all.
+    """
     import urllib.error
     import urllib.request
 
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=MIRROR_TIMEOUT):
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=MIRROR_TIMEOUT) as r:
+            announced = r.headers.get("Content-Length")
+            if size and announced and announced.isdigit() and int(announced) != size:
+                return f"it holds a different file: {int(announced):,} bytes, expected {size:,}"
             return None
     except urllib.error.HTTPError as e:
         return None if e.code in (405, 501) else f"HTTP {e.code} {e.reason}"  # no HEAD support: try GET
@@ -197,7 +204,7 @@ def fetch(name: str, urls: list[str], folder: str | Path, *, sha256: str | None 
     for i, url in enumerate(candidates):
         try:
             if mirror and i == 0:
-                problem = _mirror_problem(url)
+                problem = _mirror_problem(url, size)
                 if problem:
                     raise DownloadError(problem)
             return _download_one(name, url, folder, checks)

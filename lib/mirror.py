@@ -85,6 +85,9 @@ class MirrorHandler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         return io.BytesIO(body)
 
+    def log_error(self, format: str, *args) -> None:
+        pass  # the request line that follows shows the status (404) already
+
     def log_message(self, format: str, *args) -> None:
         sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 

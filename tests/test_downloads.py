@@ -54,8 +54,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self):
         name = self.path.lstrip("/")
         self.server.requests.append(f"HEAD {name}")
-        html = self.server.behaviour.get(name) == "html"
-        self._send(200 if html or name in self.server.files else 404, b"", "text/html" if html else "x", head=True)
+        if self.server.behaviour.get(name) == "html":  # a portal page of unannounced length
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+        elif name in self.server.files:
+            self._send(200, self.server.files[name], "application/octet-stream", head=True)
+        else:
+            self._send(404, b"not found", "text/plain", head=True)
 
     def _send(self, code, body, kind, head=False):
         self.send_response(code)
@@ -248,6 +254,18 @@ def test_mirror_down_costs_one_line_and_the_public_url_delivers(tiny, server, fr
     lines = [l for l in capfd.readouterr().out.splitlines() if l.startswith("transferkit:")]
     assert len(lines) == 1 and "the classroom mirror could not give tiny.zip (not reachable:" in lines[0]
     assert server.requests == ["tiny.zip"]
+
+
+def test_mirror_with_a_different_file_is_not_downloaded(tiny, server, fresh_cache, local_only, capfd, monkeypatch):
+    mirror = LocalServer()
+    try:
+        monkeypatch.setenv("TRANSFERKIT_MIRROR", mirror.url)
+        mirror.files["tiny.zip"] = tiny_zip((("train", 1),))  # another archive under the same name
+        assert tk.dataset_dir("tiny").is_dir()
+        assert mirror.requests == ["HEAD tiny.zip"] and server.requests == ["tiny.zip"]
+        assert "it holds a different file" in capfd.readouterr().out
+    finally:
+        mirror.close()
 
 
 def test_mirror_answering_with_an_html_page_is_rejected(tiny, server, fresh_cache, local_only, monkeypatch):
