@@ -16,6 +16,7 @@ Where the files come from, in order:
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -32,7 +33,7 @@ import numpy as np
 
 from .checks import ScanReport, misnamed_lines, scan_images
 from .config import cache_dir, data_root, pick
-from .downloads import DownloadError, check_file, fetch, writable_folder
+from .downloads import DiskFullError, DownloadError, check_file, fetch, writable_folder
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp"}
 
@@ -198,7 +199,15 @@ def download(name: str) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=folder))
     try:
         for archive in archives:
-            _unpack(archive, staging)
+            try:
+                _unpack(archive, staging)
+            except OSError as e:
+                if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                raise DiskFullError(errno.ENOSPC, f"the disk filled up while extracting {archive.name} into "
+                                    f"{folder}; the half-extracted files were removed and the archive is kept. "
+                                    f"Free some space (the images need about as much as the archive) and try "
+                                    f"again.") from None
         found = find_layout(staging, info["markers"])
         if not found:
             raise RuntimeError(f"{name!r}: the archives {[a.name for a in archives]} do not hold the expected "

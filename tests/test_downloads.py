@@ -350,6 +350,23 @@ def test_full_disk_while_downloading_leaves_nothing(tiny, server, fresh_cache, l
     assert server.requests == ["tiny.zip"]
 
 
+def test_full_disk_while_extracting_keeps_the_archive_and_nothing_else(tiny, server, fresh_cache, local_only,
+                                                                     monkeypatch):
+    real = zipfile.ZipFile._extract_member
+
+    def extract_member(self, member, targetpath, pwd):
+        if "validation" in getattr(member, "filename", str(member)):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, member, targetpath, pwd)
+
+    with monkeypatch.context() as m:
+        m.setattr(zipfile.ZipFile, "_extract_member", extract_member)
+        with pytest.raises(tk.downloads.DiskFullError, match="while extracting tiny.zip.*the archive is kept"):
+            tk.dataset_dir("tiny")
+    assert leftovers(fresh_cache / "datasets") == [] and leftovers(fresh_cache / "downloads") == ["tiny.zip"]
+    assert (tk.dataset_dir("tiny") / "validation" / "cats").is_dir() and server.requests == ["tiny.zip"]
+
+
 def test_check_file_catches_each_kind_of_bad_file(tmp_path):
     f = tmp_path / "a.zip"
     f.write_bytes(b"abc")
