@@ -213,7 +213,8 @@ def fetch(name: str, urls: list[str], folder: str | Path, *, sha256: str | None 
         except Exception as e:
             if _disk_full(e):
                 raise _disk_full_error(name, folder, size) from None
-            reason = " ".join(str(e).split()).replace(f"URL fetch failure on {url}: ", "") or type(e).__name__
+            reason = " ".join(str(e).split()).replace(f"URL fetch failure on {url}: ", "").removeprefix("None -- ")
+            reason = reason or type(e).__name__
             errors.append(f"  {url}: {reason}")
             if i + 1 < len(candidates):
                 source = "the classroom mirror" if (mirror and i == 0) else url
