@@ -1,26 +1,37 @@
-"""Exercise checks for the labs: a student's answer gets a tick or a precise hint, and the lab goes on.
+"""Exercise checks for the labs: a student's answer gets a tick or a hint, and the lab goes on.
 
-Convention for exercise cells: the student replaces ``...`` with an answer, then the cell ends with
-``answer = check("exercise name", answer, **context)``. ``check`` prints one of
+Convention for exercise cells: the student replaces ``...`` with an answer (most answers are small
+functions), then the cell ends with ``answer = check("exercise name", answer, **context)``.
+``check`` tests what the answer *does* - it calls a function on inputs the check makes itself -
+and prints one of
 
 * ``✓`` - the answer is right and is returned unchanged;
-* ``✗`` - what is wrong and a hint; the reference answer is returned so later cells still run;
+* ``✗`` - what is wrong and a first hint (never the expected value); the reference answer is lent;
 * ``○`` - not answered yet (still ``...``, or a function that returns nothing); a first hint, and
   again the reference answer is lent so the whole notebook runs top to bottom.
 
-``hint(name)`` prints every hint of an exercise; ``EXERCISES`` lists them. ``verify`` returns
-``(status, message)`` without printing or lending anything (for tests).
+A lent reference is the kit's own answer, announced as such: the exercise stays open and is never
+ticked. An answer that *is* a kit function, or that calls one of the kit functions the exercise
+asks you to write yourself (``build_classifier``, ``unfreeze_top``, ``compile_for_training``,
+``top_k_accuracy``, ...), gets ``✗``: the kit's calls are watched while the answer runs.
+
+``hint(name)`` prints the hints of an exercise, in words; ``EXERCISES`` lists them. ``verify``
+returns ``(status, message)`` without printing or lending anything (for tests).
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
+import inspect
+import sys
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from . import metrics
+from . import metrics, training
 from .datasets import OXFORD_BREEDS, breed_of, species_of
 
 CAT_BREEDS = frozenset({
@@ -29,9 +40,16 @@ CAT_BREEDS = frozenset({
 })
 """The 12 cat breeds of the Oxford-IIIT Pet dataset (Parkhi et al., 2012); the other 25 are dogs."""
 
+HEAD_LEARNING_RATE = 1e-3
+"""The learning rate of stage 1 (a fresh head); a fine-tuning rate must be lower."""
+
 
 class NotAnswered(Exception):
     """Raised by a test when the answer is still the ``...`` placeholder."""
+
+
+class KitFunctionUsed(Exception):
+    """Raised when an answer calls a kit function that the exercise asks the student to write."""
 
 
 @dataclass
@@ -75,12 +93,17 @@ def _get(name: str) -> Exercise:
 def verify(name: str, answer, **context) -> tuple[str, str]:
     """``("correct" | "wrong" | "missing", message)`` for an answer, printing nothing."""
     ex = _get(name)
-    if _placeholder(answer):
+    if _placeholder(answer) or _is_stub(answer):
         return "missing", "not answered yet"
+    kit = _kit_name(answer)
+    if kit:
+        return "wrong", f"that is the kit's own `{kit}`: the exercise is to write it yourself"
     try:
         problem = ex.test(answer, **context)
     except NotAnswered as e:
         return "missing", str(e) or "not answered yet"
+    except KitFunctionUsed as e:
+        return "wrong", str(e)
     except Exception as e:  # the student's code failed: say how
         return "wrong", f"your answer raised {type(e).__name__}: {e}"
     return ("correct", "correct!") if problem is None else ("wrong", problem)
@@ -98,22 +121,89 @@ def check(name: str, answer, **context):
         print(f"○ {name}: {message}. Hint: {first_hint}")
     else:
         print(f"✗ {name}: {message}\n  Hint: {first_hint}  (hint({name!r}) shows more)")
-    print("  The lab carries on with the reference answer for now, so the next cells run.")
+    print(f"  🔑 REFERENCE ANSWER LENT: the next cells run with the kit's answer to {name!r}, not yours; "
+          "the exercise stays open.")
     return ex.reference(**context)
 
 
 def hint(name: str) -> None:
-    """Prints all hints of an exercise, from gentle to nearly the answer."""
+    """Prints all hints of an exercise, from gentle to nearly the answer - in words, not code."""
     ex = _get(name)
     for i, h in enumerate(ex.hints, 1):
         print(f"{i}. {h}")
 
 
+# --------------------------------------------------------------------------- watching for kit functions
+
+
+def _kit_functions() -> dict:
+    """code object -> name of every kit function an answer may not be (or call)."""
+    fns = [training.build_classifier, training.unfreeze_top, training.freeze_backbone,
+           training.compile_for_training, training.train_head, training.fine_tune,
+           metrics.top_k_accuracy, metrics.species_accuracy, metrics.species_report, breed_of,
+           _reference_head, _reference_unfreeze, _reference_recompile, _reference_species_accuracy]
+    return {f.__code__: f.__name__.lstrip("_") for f in fns}
+
+
+def _kit_name(answer) -> str | None:
+    code = getattr(answer, "__code__", None)
+    return _kit_functions().get(code) if code is not None else None
+
+
 def _call(fn, *args):
-    out = fn(*args)
+    """Calls the student's ``fn`` while watching which kit functions run inside it.
+
+    Raises :class:`KitFunctionUsed` when one of them runs (however it was reached: by name, through
+    ``transferkit.``, an alias or a wrapper) and :class:`NotAnswered` when ``fn`` returns nothing.
+    """
+    watched = _kit_functions()
+    used: list[str] = []
+
+    def spy(frame, event, arg):
+        if event == "call" and frame.f_code in watched:
+            used.append(watched[frame.f_code])
+
+    previous = sys.getprofile()
+    sys.setprofile(spy)
+    try:
+        out = fn(*args)
+    except Exception:
+        if used:
+            out = None
+        else:
+            raise
+    finally:
+        sys.setprofile(previous)
+    if used:
+        raise KitFunctionUsed(f"your answer calls the kit's `{used[0]}`: the exercise is to write those lines yourself")
     if _placeholder(out):
         raise NotAnswered("your function returns nothing yet (replace the `...`)")
     return out
+
+
+def _is_stub(fn) -> bool:
+    """True for a function whose body is still only ``...`` (or ``pass``), with or without a docstring."""
+    if not callable(fn) or not hasattr(fn, "__code__"):
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+
+    def empty(stmt) -> bool:
+        if isinstance(stmt, ast.Pass):
+            return True
+        return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and (
+            stmt.value.value is Ellipsis or isinstance(stmt.value.value, str))
+
+    return all(empty(s) for s in node.body)
+
+
+def _callable(fn) -> str | None:
+    return None if callable(fn) else f"expected a function, got {type(fn).__name__}"
 
 
 # --------------------------------------------------------------------------- notebook 03: pets
@@ -125,44 +215,17 @@ def _example_names() -> list[tuple[str, str]]:
 
 
 @exercise("breed_from_filename", lambda **_: breed_of, [
-    "The breed is everything before the last underscore: 'great_pyrenees_12.jpg' -> 'great_pyrenees'.",
-    "Breed names contain underscores themselves, so split from the right: name.rsplit('_', 1)[0].",
-    "Drop the folder and extension first: pathlib.Path(name).stem.",
+    "The breed is everything before the last underscore of the name, and the number after it is not part of it.",
+    "Breed names contain underscores themselves, so split once, counting from the right end of the name.",
+    "Drop the folder and the extension first: pathlib's Path objects have an attribute for the name without both.",
 ])
 def _test_breed(fn) -> str | None:
-    if not callable(fn):
-        return f"expected a function, got {type(fn).__name__}"
+    if (problem := _callable(fn)):
+        return problem
     for filename, breed in _example_names() + [("images/Egyptian_Mau_7.jpg", "Egyptian_Mau")]:
         got = _call(fn, filename)
         if got != breed:
-            return f"breed_from_filename({filename!r}) returned {got!r}, expected {breed!r}"
-    return None
-
-
-@exercise("species_of_breed", lambda **_: species_of, [
-    "The dataset's README: 'All images with 1st letter as capital are cat images'.",
-    "breed[0].isupper() tells you whether a name starts with a capital letter.",
-])
-def _test_species(fn) -> str | None:
-    if not callable(fn):
-        return f"expected a function, got {type(fn).__name__}"
-    for breed in OXFORD_BREEDS:
-        got = _call(fn, breed)
-        expected = "cat" if breed in CAT_BREEDS else "dog"
-        if got != expected:
-            return f"species_of_breed({breed!r}) returned {got!r}, expected {expected!r}"
-    return None
-
-
-@exercise("num_breeds", lambda **_: len(OXFORD_BREEDS), [
-    "Count the distinct breeds among the file names: len({breed_from_filename(f) for f in filenames}).",
-    "Not 35: the seed lesson miscounted. 12 cat breeds + 25 dog breeds.",
-])
-def _test_num_breeds(n) -> str | None:
-    if not isinstance(n, (int, np.integer)):
-        return f"expected a whole number, got {type(n).__name__}"
-    if n != 37:
-        return f"{n} breeds; count again - the dataset has 12 cat and 25 dog breeds"
+            return f"breed_from_filename({filename!r}) returned {got!r}, which is not the breed"
     return None
 
 
@@ -172,8 +235,8 @@ def _split_reference(trainval, **_):
 
 @exercise("validation_split", _split_reference, [
     "Carve validation out of trainval - never out of test: the test set is only looked at at the end.",
-    "trainval.split(0.2, seed=0) returns (train, validation), stratified: 20% of every breed.",
-    "A seed makes the split the same every time you run the notebook.",
+    "An ImageSet has a method that splits off a fraction of every breed (stratified); about a fifth is usual.",
+    "Give it a fixed seed, so the split is the same every time you run the notebook.",
 ])
 def _test_split(answer, trainval, test=None) -> str | None:
     if not (isinstance(answer, tuple) and len(answer) == 2):
@@ -189,7 +252,7 @@ def _test_split(answer, trainval, test=None) -> str | None:
         return f"train + validation hold {len(a | b)} images, trainval has {len(tv)}: use all of trainval"
     frac = len(b) / len(tv)
     if not 0.1 <= frac <= 0.3:
-        return f"validation holds {frac:.0%} of trainval; aim for about 20%"
+        return f"validation holds {frac:.0%} of trainval: too {'few' if frac < 0.1 else 'many'} for this lab"
     counts = val.counts()
     empty = [c for c, n in trainval.counts().items() if n >= 2 and counts.get(c, 0) == 0]
     if empty:
@@ -197,71 +260,261 @@ def _test_split(answer, trainval, test=None) -> str | None:
     return None
 
 
-def _features_reference(images, backbone, **_):
-    from .features import extract_features
-
-    return extract_features(backbone, images)
-
-
-@exercise("features", _features_reference, [
-    "extract_features(backbone, images) runs every image through the frozen network once (and caches).",
-    "It returns (features, labels): one row of pooled activations per image.",
-])
-def _test_features(answer, images, backbone) -> str | None:
-    if not (isinstance(answer, tuple) and len(answer) == 2):
-        return "expected a pair (features, labels)"
-    x, y = np.asarray(answer[0]), np.asarray(answer[1])
-    width = backbone.output_shape[-1]
-    if x.shape != (len(images), width):
-        return f"features have shape {x.shape}, expected ({len(images)}, {width}): one {width}-number row per image"
-    if not np.array_equal(y, images.labels):
-        return "the labels do not match the images (same order as images.labels?)"
-    if not np.isfinite(x).all() or np.allclose(x, 0):
-        return "the features are all zero or not finite"
-    return None
-
-
 @exercise("top_k_accuracy", lambda **_: metrics.top_k_accuracy, [
-    "np.argsort(-probs, axis=1)[:, :k] gives the k best classes of each image.",
-    "An image counts as right when its label is one of those k: (top == labels[:, None]).any(axis=1).",
-    "The accuracy is the mean of those booleans, as a Python float.",
+    "Sort each row of probabilities from the highest score down and keep the first k class ids.",
+    "An image counts as right when its label is one of those k; numpy can compare a column of labels with "
+    "all k columns at once (broadcasting) and ask whether any of them matches.",
+    "The accuracy is the mean of those yes/no values, returned as a Python float.",
 ])
 def _test_top_k(fn) -> str | None:
-    if not callable(fn):
-        return f"expected a function, got {type(fn).__name__}"
+    if (problem := _callable(fn)):
+        return problem
     rng = np.random.default_rng(1)
     probs = rng.dirichlet(np.ones(6), size=50)
     labels = rng.integers(0, 6, size=50)
     for k in (1, 2, 3, 6):
         got = _call(fn, labels, probs, k)
-        want = metrics.top_k_accuracy(labels, probs, k)
-        if not np.isclose(float(got), want):
-            return f"for k={k} you get {float(got):.3f}, expected {want:.3f}"
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            return f"for k={k} your function returned a {type(got).__name__}, not a number"
+        if not np.isclose(value, metrics.top_k_accuracy(labels, probs, k)):
+            return f"for k={k} your function returned {value:.3f} on a test case where that is not the top-{k} accuracy"
     return None
 
 
-def _species_accuracy_reference(labels, predictions, class_names, **_):
-    return metrics.species_accuracy(labels, predictions, class_names)
+def _reference_species_accuracy(labels, probabilities, class_names) -> float:
+    return metrics.species_accuracy(labels, probabilities, class_names)
 
 
-@exercise("species_accuracy", _species_accuracy_reference, [
-    "Map the true breed and the predicted breed of every test image to its species.",
-    "species_true = np.array([species_of_breed(class_names[i]) for i in labels]); the same for predictions.",
-    "The accuracy is the fraction where the two species agree - a wrong breed of the right species counts as right.",
+@exercise("species_accuracy", lambda **_: _reference_species_accuracy, [
+    "Map the true breed and the predicted breed (the highest probability) of every image to its species.",
+    "The capital-letter rule gives the species of a breed name; a breed's name is class_names at its class id.",
+    "The result is the fraction of images where the two species agree: a wrong breed of the right species counts.",
 ])
-def _test_species_accuracy(value, labels, predictions, class_names) -> str | None:
-    want = metrics.species_accuracy(labels, predictions, class_names)
+def _test_species_accuracy(fn) -> str | None:
+    if (problem := _callable(fn)):
+        return problem
+    names = ["Abyssinian", "beagle", "pug", "Bengal", "boxer"]
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 5, size=40)
+    probs = rng.dirichlet(np.ones(5), size=40) + 0.35 * np.eye(5)[labels]  # right more often than not
+    probs /= probs.sum(axis=1, keepdims=True)
+    got = _call(fn, labels, probs, names)
     try:
-        got = float(value)
+        value = float(got)
     except (TypeError, ValueError):
-        return f"expected a number, got {type(value).__name__}"
-    if got > 1.0:
-        return f"{got} is more than 1: give a fraction (0.93), not a percentage"
-    breed_acc = metrics.accuracy(labels, predictions)
-    if np.isclose(got, breed_acc) and not np.isclose(want, breed_acc):
+        return f"expected a number, got {type(got).__name__}"
+    want = metrics.species_accuracy(labels, probs, names)
+    if value > 1.0:
+        return f"{value} is more than 1: give a fraction (0.93), not a percentage"
+    if np.isclose(value, metrics.accuracy(labels, probs)) and not np.isclose(want, metrics.accuracy(labels, probs)):
         return "that is the breed accuracy; count a prediction right when its species is right"
-    if not np.isclose(got, want, atol=1e-6):
-        return f"{got:.4f}, expected {want:.4f}"
+    if not np.isclose(value, want, atol=1e-6):
+        return f"on a test case your function returned {value:.4f}, which is not the species accuracy"
+    return None
+
+
+# --------------------------------------------------------------------------- notebook 03: the transfer-learning steps
+
+
+def _reference_head(backbone, num_classes):
+    return training.build_classifier(backbone, num_classes, seed=0)
+
+
+def _weight_ids(weights) -> set[int]:
+    return {id(w) for w in weights}
+
+
+@exercise("head", lambda **_: _reference_head, [
+    "Stage 1 trains only the new layers: switch the whole backbone's trainable flag off first.",
+    "The model takes the same raw 0-255 images the backbone takes (a Keras Input of the backbone's input shape), "
+    "runs the backbone on them in inference mode, and puts a little dropout and one Dense layer on top.",
+    "The Dense layer needs one unit per class and a softmax, so each image gets probabilities that sum to 1.",
+])
+def _test_head(fn, backbone, num_classes: int = 37) -> str | None:
+    import keras
+
+    if (problem := _callable(fn)):
+        return problem
+    model = _call(fn, backbone, num_classes)
+    if not isinstance(model, keras.Model):
+        return f"your function returned a {type(model).__name__}, not a Keras model"
+    try:
+        kit_name = f"{training.pretrained_part(backbone).name}_transfer"
+    except ValueError:
+        kit_name = None
+    if model.name == kit_name:
+        return "that model was made by the kit's build_classifier: the exercise is to write the head yourself"
+    outputs = model.output_shape[-1] if not isinstance(model.output_shape, list) else None
+    if outputs != num_classes:
+        return f"your model gives {outputs} outputs per image, but num_classes={num_classes} were asked for"
+    pretrained = _weight_ids(backbone.weights)
+    if not pretrained <= _weight_ids(model.weights):
+        return "your model does not contain the pretrained backbone: call backbone(...) inside it"
+    trainable = _weight_ids(model.trainable_weights)
+    if trainable & pretrained:
+        return (f"{len(trainable & pretrained)} pretrained weight tensors are trainable: in stage 1 the backbone "
+                "stays frozen, or the random head's large gradients wreck it")
+    if not trainable:
+        return "nothing in your model is trainable: the new head must be"
+    other = _call(fn, backbone, 5)
+    if other is model or getattr(other, "output_shape", (None,))[-1] != 5:
+        return "your function ignores num_classes (or hands back the same model every time): build a new head per call"
+    shape = tuple(d or 224 for d in model.input_shape[1:])
+    x = np.random.default_rng(0).uniform(0, 255, size=(2, *shape)).astype("float32")
+    p = np.asarray(model(x, training=False))
+    if not (np.all(p >= 0) and np.allclose(p.sum(axis=1), 1.0, atol=1e-3)):
+        return "the outputs are not probabilities (each image's should be >= 0 and sum to 1)"
+    return None
+
+
+def _toy_network(name: str = "toy_network"):
+    """A small conv network shaped like MobileNet's blocks: Conv, BatchNorm, ReLU, repeated."""
+    import keras
+
+    inputs = keras.Input((8, 8, 3))
+    x = inputs
+    for i in range(4):
+        x = keras.layers.Conv2D(4, 3, padding="same", use_bias=False, name=f"conv_{i}")(x)
+        x = keras.layers.BatchNormalization(name=f"bn_{i}")(x)
+        x = keras.layers.ReLU(name=f"relu_{i}")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    network = keras.Model(inputs, x, name=name)
+    network.trainable = False
+    return network
+
+
+def _toy_model(network, num_classes: int = 3):
+    import keras
+
+    inputs = keras.Input((8, 8, 3))
+    x = network(inputs, training=False)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="head")(x)
+    return keras.Model(inputs, outputs)
+
+
+def _reference_unfreeze(network, n: int) -> None:
+    network.trainable = True
+    first = len(network.layers) - n
+    for i, layer in enumerate(network.layers):
+        layer.trainable = i >= first and not _is_batchnorm(layer)
+
+
+def _is_batchnorm(layer) -> bool:
+    import keras
+
+    return isinstance(layer, keras.layers.BatchNormalization)
+
+
+@exercise("unfreeze", lambda **_: _reference_unfreeze, [
+    "Every layer has a trainable flag; setting it on the whole network sets it on all its layers at once.",
+    "Make the network trainable, then switch the flag off again for every layer below the top n "
+    "(the network's layers are a Python list, in order from input to output).",
+    "Finally walk over all layers and switch it off for every BatchNormalization layer: they keep ImageNet's "
+    "statistics, and in inference mode small batches cannot overwrite them.",
+])
+def _test_unfreeze(fn) -> str | None:
+    if (problem := _callable(fn)):
+        return problem
+    for n in (4, 6, 10):  # the n-th layer from the top (4, 10) or the one below it (6) holds weights
+        network = _toy_network()
+        model = _toy_model(network)
+        _call_no_return(fn, network, n)
+        layers = network.layers
+        if not network.trainable and not any(layer.trainable for layer in layers):
+            raise NotAnswered("your function leaves every layer frozen: it does nothing yet")
+        top = set(map(id, layers[len(layers) - n:]))
+        for layer in layers:
+            if not layer.weights:
+                continue
+            on = bool(layer.trainable_weights)
+            if _is_batchnorm(layer):
+                if layer.trainable or layer.trainable_weights:
+                    return f"with n={n}, BatchNormalization layer {layer.name!r} is trainable: keep every BatchNorm layer frozen"
+            elif id(layer) in top and not on:
+                return f"with n={n}, layer {layer.name!r} (one of the top {n}) is still frozen"
+            elif id(layer) not in top and layer.trainable:
+                return f"with n={n}, layer {layer.name!r} (below the top {n}) is trainable: only the top n layers should be"
+        got = len(model.trainable_weights)
+        wanted = sum(len(l.weights) for l in layers[len(layers) - n:] if not _is_batchnorm(l)) + 2
+        if got != wanted:
+            return f"with n={n} the model has {got} trainable weight tensors, which does not fit the top n layers plus the head"
+    return None
+
+
+def _call_no_return(fn, *args) -> None:
+    """Calls a function that works by side effect (returning nothing is fine here)."""
+    try:
+        _call(fn, *args)
+    except NotAnswered:
+        pass  # a placeholder body is caught before (``_is_stub``) or by what it did not do
+
+
+def _reference_recompile(model, learning_rate: float) -> None:
+    training.compile_for_training(model, learning_rate)
+
+
+@exercise("fine_tune_learning_rate", lambda **_: 1e-4, [
+    "The head was trained with a learning rate of 1e-3; pretrained weights need much smaller steps.",
+    "Recipes use 10 to 100 times less than the head's rate; the lab's validation curves tell you if it was too much.",
+])
+def _test_learning_rate(lr) -> str | None:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
+        return f"expected a number, got {type(lr).__name__}"
+    if not lr > 0:
+        return f"{lr} is not a learning rate: it must be positive"
+    if lr >= HEAD_LEARNING_RATE:
+        return (f"{lr:g} is not lower than the head's rate ({HEAD_LEARNING_RATE:g}): such large steps wreck the "
+                "pretrained weights in the first few batches")
+    if lr < 1e-7:
+        return f"{lr:g} is so small that a few epochs would hardly move any weight"
+    return None
+
+
+@exercise("recompile", lambda **_: _reference_recompile, [
+    "Keras reads which weights are trainable when the model is compiled: after unfreezing, compile again.",
+    "Compile with the Adam optimizer, created with the learning rate your function is given.",
+    "The labels are class ids (integers), so the loss is the sparse categorical cross-entropy; "
+    "accuracy is a good metric to watch.",
+])
+def _test_recompile(fn) -> str | None:
+    import keras
+
+    if (problem := _callable(fn)):
+        return problem
+    keras.utils.set_random_seed(0)
+    network = _toy_network()
+    model = _toy_model(network)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, size=(8, 8, 8, 3)).astype("float32")
+    y = rng.integers(0, 3, size=8)
+    model.compile(optimizer=keras.optimizers.Adam(HEAD_LEARNING_RATE), loss="sparse_categorical_crossentropy")
+    model.train_on_batch(x, y)  # stage 1: the head only
+    stage1 = model.optimizer
+    _reference_unfreeze(network, 5)
+    lr = 3e-5
+    _call_no_return(fn, model, lr)
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        return "after your function the model is not compiled"
+    if model.optimizer is stage1 and np.isclose(float(np.asarray(stage1.learning_rate)), HEAD_LEARNING_RATE):
+        raise NotAnswered("your function does not compile the model yet")
+    if model.optimizer is stage1:
+        return "the model still has its stage-1 optimizer: compile it again after unfreezing"
+    rate = model.optimizer.learning_rate
+    rate = float(np.asarray(rate(0) if callable(rate) else rate))
+    if not np.isclose(rate, lr, rtol=1e-3):
+        return f"the optimizer's learning rate is {rate:g}, not the learning_rate your function was given"
+    before = {id(w): np.array(w) for w in model.weights}
+    try:
+        model.train_on_batch(x, y)
+    except Exception as e:
+        return f"one training step with integer labels failed ({type(e).__name__}): is the loss right for class ids?"
+    moved = {id(w) for w in model.weights if not np.allclose(np.array(w), before[id(w)])}
+    if not moved & _weight_ids(network.trainable_weights):
+        return "one training step left the unfrozen layers unchanged: they must be trained after the recompile"
+    if moved & _weight_ids(network.non_trainable_weights):
+        return "one training step changed frozen weights (BatchNorm statistics?)"
     return None
 
 
@@ -269,7 +522,7 @@ def _test_species_accuracy(value, labels, predictions, class_names) -> str | Non
 
 
 def describe_counts(sets: dict, few: int = 20) -> str:
-    """What a (possibly partial) copy holds: images per split, and the breeds that are short.
+    """What a dataset holds: images per split, and the breeds with few (or no) images.
 
     ``sets`` maps split names to :class:`transferkit.ImageSet` objects of the same classes.
     """

@@ -1,0 +1,248 @@
+"""The lab's checks: right answers get ✓, placeholders lend the reference, kit answers are refused,
+hints are words, and no ✗ message gives the expected value away. Small models the tests make."""
+
+from __future__ import annotations
+
+import re
+
+import keras
+import numpy as np
+import pytest
+
+import transferkit as tk
+from transferkit import lab, metrics
+
+
+# --------------------------------------------------------------------------- a student's answers
+
+
+def add_head(backbone, num_classes):
+    backbone.trainable = False
+    inputs = keras.Input(backbone.input_shape[1:])
+    x = backbone(inputs, training=False)
+    x = keras.layers.Dropout(0.2)(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+
+
+def unfreeze_top_layers(network, n):
+    network.trainable = True
+    for layer in network.layers[:-n]:
+        layer.trainable = False
+    for layer in network.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+
+
+def recompile(model, learning_rate):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+
+
+def my_top_k_accuracy(labels, probs, k):
+    top = np.argsort(-np.asarray(probs), axis=1)[:, :k]
+    return float(np.mean((top == np.asarray(labels)[:, None]).any(axis=1)))
+
+
+def my_species_accuracy(labels, probs, class_names):
+    species = np.array(["cat" if n[0].isupper() else "dog" for n in class_names])
+    return float(np.mean(species[np.asarray(labels)] == species[np.asarray(probs).argmax(axis=1)]))
+
+
+@pytest.fixture(scope="module")
+def backbone():
+    """A small stand-in for load_backbone: raw pixels in, a nested conv network, pooled features out."""
+    network = lab._toy_network("tiny_net")
+    inputs = keras.Input((8, 8, 3), name="image")
+    x = keras.layers.Rescaling(1 / 127.5, -1, name="preprocess")(inputs)
+    return keras.Model(inputs, network(x, training=False), name="tiny_net_features")
+
+
+# --------------------------------------------------------------------------- right answers
+
+
+def test_right_answers_pass(backbone):
+    assert lab.verify("head", add_head, backbone=backbone, num_classes=37) == ("correct", "correct!")
+    assert lab.verify("unfreeze", unfreeze_top_layers)[0] == "correct"
+    assert lab.verify("recompile", recompile)[0] == "correct"
+    assert lab.verify("fine_tune_learning_rate", 1e-5)[0] == "correct"
+    assert lab.verify("top_k_accuracy", my_top_k_accuracy)[0] == "correct"
+    assert lab.verify("species_accuracy", my_species_accuracy)[0] == "correct"
+    assert lab.verify("breed_from_filename", lambda name: name.rsplit("/", 1)[-1].rsplit("_", 1)[0])[0] == "correct"
+
+
+def test_check_returns_a_right_answer_with_a_tick(capsys):
+    assert lab.check("unfreeze", unfreeze_top_layers) is unfreeze_top_layers
+    out = capsys.readouterr().out
+    assert out.startswith("✓ unfreeze") and "LENT" not in out
+
+
+def test_the_real_pipeline_on_mobilenet(imagenet_weights):
+    """The student's three steps on MobileNet alpha 0.25: frozen in stage 1, top unfrozen with BN frozen, trains."""
+    backbone = tk.load_backbone(alpha=0.25)
+    assert lab.verify("head", add_head, backbone=backbone, num_classes=37)[0] == "correct"
+    model = add_head(backbone, 37)
+    network = tk.pretrained_part(backbone)
+    assert model.output_shape == (None, 37) and len(model.trainable_weights) == 2
+    unfreeze_top_layers(network, 12)
+    recompile(model, 1e-5)
+    trainable = {id(w) for w in model.trainable_weights}
+    assert 2 < len(trainable) and not any(l.trainable for l in network.layers if isinstance(l, keras.layers.BatchNormalization))
+    assert float(np.asarray(model.optimizer.learning_rate)) == pytest.approx(1e-5)
+
+
+# --------------------------------------------------------------------------- placeholders
+
+
+def test_placeholders_give_no_tick_and_lend_the_reference(capsys, backbone):
+    def head_stub(backbone, num_classes):
+        """Stage 1."""
+        ...  # ✏️ your code here
+
+    def unfreeze_stub(network, n):
+        ...
+
+    def recompile_stub(model, learning_rate):
+        pass
+
+    def top_k_stub(labels, probs, k):
+        ...
+
+    assert lab.verify("head", head_stub, backbone=backbone)[0] == "missing"
+    assert lab.verify("unfreeze", unfreeze_stub)[0] == "missing"
+    assert lab.verify("unfreeze", lambda network, n: None)[0] == "missing"  # does nothing: not answered
+    assert lab.verify("recompile", recompile_stub)[0] == "missing"
+    assert lab.verify("recompile", lambda model, lr: None)[0] == "missing"
+    assert lab.verify("fine_tune_learning_rate", ...)[0] == "missing"
+    lent = lab.check("top_k_accuracy", top_k_stub)
+    assert lent(np.array([0, 1]), np.array([[0.9, 0.1], [0.8, 0.2]]), 1) == 0.5
+    assert lab.check("fine_tune_learning_rate", ...) == pytest.approx(1e-4)
+    lent_head = lab.check("head", head_stub, backbone=backbone, num_classes=4)
+    assert lent_head(backbone, 4).output_shape == (None, 4)
+    out = capsys.readouterr().out
+    assert "✓" not in out and out.count("○") == 3 and out.count("REFERENCE ANSWER LENT") == 3
+
+
+# --------------------------------------------------------------------------- kit answers are refused
+
+
+def test_kit_functions_handed_in_are_refused(backbone):
+    star = {name: getattr(tk, name) for name in tk.__all__}  # what `from transferkit import *` brings
+    top_k_accuracy, species_accuracy, species_report = star["top_k_accuracy"], star["species_accuracy"], star["species_report"]
+    unfreeze_top, compile_for_training, fine_tune = star["unfreeze_top"], star["compile_for_training"], star["fine_tune"]
+    cases = {
+        "top_k_accuracy": [top_k_accuracy, metrics.top_k_accuracy,
+                           lambda y, p, k: top_k_accuracy(y, p, k),
+                           lambda y, p, k: tk.metrics.top_k_accuracy(y, p, k) + 0.0],
+        "species_accuracy": [species_accuracy, lambda y, p, n: species_report(y, p, n).accuracy],
+        "unfreeze": [unfreeze_top, lambda network, n: tk.unfreeze_top(network, n),
+                     lab._reference_unfreeze],
+        "recompile": [compile_for_training, lambda m, lr: fine_tune(m, None, None, epochs=1, learning_rate=lr)],
+    }
+    for name, answers in cases.items():
+        for answer in answers:
+            status, message = lab.verify(name, answer)
+            assert status == "wrong" and "kit" in message, (name, answer, message)
+
+
+def test_models_made_or_unfrozen_by_the_kit_are_refused(imagenet_weights):
+    backbone = tk.load_backbone(alpha=0.25)
+    prebuilt = tk.build_classifier(backbone, 37)
+    for answer in (lambda b, n: tk.build_classifier(b, n), tk.build_classifier,
+                   lambda b, n: prebuilt):  # a kit model made earlier, handed back
+        status, message = lab.verify("head", answer, backbone=backbone, num_classes=37)
+        assert status == "wrong", message
+
+    def unfreeze_via_kit(network, n):
+        model = keras.Sequential([network])  # any wrapping: the call is what is watched
+        tk.unfreeze_top(model, n)
+
+    assert "unfreeze_top" in lab.verify("unfreeze", unfreeze_via_kit)[1]
+
+
+# --------------------------------------------------------------------------- wrong answers: precise, never the answer
+
+
+def test_wrong_heads_are_explained(backbone):
+    def trainable_backbone(b, n):
+        model = add_head(b, n)
+        b.trainable = True
+        return model
+
+    def no_softmax(b, n):
+        b.trainable = False
+        inputs = keras.Input(b.input_shape[1:])
+        return keras.Model(inputs, keras.layers.Dense(n)(b(inputs)))
+
+    def fixed_37(b, n):
+        return add_head(b, 37)
+
+    def ten(b, n):
+        return add_head(b, 10)
+
+    msg = {name: lab.verify("head", f, backbone=backbone, num_classes=37)[1]
+           for name, f in [("trainable", trainable_backbone), ("logits", no_softmax), ("fixed", fixed_37), ("ten", ten)]}
+    backbone.trainable = False
+    assert "frozen" in msg["trainable"]
+    assert "probabilities" in msg["logits"]
+    assert "ignores num_classes" in msg["fixed"]
+    assert "10 outputs" in msg["ten"]
+
+
+def test_wrong_unfreezing_is_explained():
+    def bn_too(network, n):
+        network.trainable = True
+        for layer in network.layers[:-n]:
+            layer.trainable = False
+
+    def off_by_one(network, n):
+        unfreeze_top_layers(network, n + 1)
+
+    def all_of_it(network, n):
+        unfreeze_top_layers(network, len(network.layers))
+
+    assert "BatchNorm" in lab.verify("unfreeze", bn_too)[1]
+    assert "below the top" in lab.verify("unfreeze", off_by_one)[1]
+    assert "below the top" in lab.verify("unfreeze", all_of_it)[1]
+    assert "still frozen" in lab.verify("unfreeze", lambda network, n: unfreeze_top_layers(network, n - 1))[1]
+
+
+def test_wrong_recompiles_and_rates_are_explained():
+    def no_recompile(model, learning_rate):
+        model.optimizer.learning_rate.assign(learning_rate)
+
+    def fixed_rate(model, learning_rate):
+        recompile(model, 1e-4)
+
+    def one_hot_loss(model, learning_rate):
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy")
+
+    assert "compile it again" in lab.verify("recompile", no_recompile)[1]
+    msg = lab.verify("recompile", fixed_rate)[1]
+    assert "0.0001" in msg and "3e-05" not in msg
+    assert "loss" in lab.verify("recompile", one_hot_loss)[1]
+    assert "not lower than the head" in lab.verify("fine_tune_learning_rate", 1e-3)[1]
+    assert lab.verify("fine_tune_learning_rate", 0)[0] == "wrong"
+    assert lab.verify("fine_tune_learning_rate", "1e-5")[0] == "wrong"
+
+
+def test_wrong_numbers_never_show_the_expected_value():
+    rng = np.random.default_rng(1)  # the top-k check's own test case
+    probs, labels = rng.dirichlet(np.ones(6), size=50), rng.integers(0, 6, size=50)
+    status, msg = lab.verify("top_k_accuracy", lambda y, p, k: my_top_k_accuracy(y, p, 1))
+    want = metrics.top_k_accuracy(labels, probs, 2)
+    assert status == "wrong" and "k=2" in msg and f"{want:.3f}" not in msg and "expected" not in msg
+    status, msg = lab.verify("species_accuracy", lambda y, p, n: 0.5)
+    assert status == "wrong" and "expected" not in msg and not re.search(r"0\.[0-9]{3}[1-9]?", msg.replace("0.5000", ""))
+    status, msg = lab.verify("breed_from_filename", lambda n: n.split("_")[0])
+    assert status == "wrong" and "expected" not in msg and "not the breed" in msg
+
+
+def test_hints_are_words_not_code(capsys):
+    code = re.compile(r"\w\(|\)\.\w|=|\[|\]|\bimport\b|\blambda\b|\bdef\b|\w\.\w+\(|\.(rsplit|split|argsort|mean|stem)\b")
+    for name, ex in lab.EXERCISES.items():
+        assert ex.hints, name
+        for h in ex.hints:
+            assert not code.search(h), (name, h)
+        lab.hint(name)
+    assert "1. " in capsys.readouterr().out
