@@ -67,6 +67,22 @@ def is_startup_notice(line: str) -> bool:
     return line.startswith(_ABSL_BANNER) or bool(_ABSL_LINE.match(line))
 
 
+def split_startup_notices(lines: list[str]) -> tuple[list[str], list[str]]:
+    """``(notices, rest)``: C++ log records (with their continuation lines) apart from everything else.
+
+    A record may span lines (the CPU-feature notice does); a line that starts neither a log record
+    nor Python output (a traceback, a ``file.py:N: Warning``) continues the record before it.
+    """
+    notices, rest, in_notice = [], [], False
+    for line in lines:
+        if is_startup_notice(line):
+            in_notice = True
+        elif re.match(r"^[IWEF]\d{4} |Traceback |\S+\.py:\d+: |\S*(Error|Warning|Exception)\b", line):
+            in_notice = False
+        (notices if in_notice else rest).append(line)
+    return notices, rest
+
+
 def import_tensorflow():
     """Imports TensorFlow, the backend the kit runs Keras on, without its C++ start-up notices.
 
@@ -75,7 +91,8 @@ def import_tensorflow():
     notices go to ``tensorflow_startup_log``, anything else is passed on. ``TF_CPP_MIN_LOG_LEVEL=0``
     shows everything. Without TensorFlow this raises an ImportError saying what to install.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip():
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     show_all = os.environ["TF_CPP_MIN_LOG_LEVEL"].strip() == "0"
@@ -91,9 +108,8 @@ def import_tensorflow():
             "`pip install tensorflow-cpu` (or `tensorflow` with a GPU) and import it again."
         ) from None
     finally:
-        notices = [] if show_all else [line for line in lines if is_startup_notice(line)]
+        notices, rest = ([], lines) if show_all else split_startup_notices(lines)
         tensorflow_startup_log.extend(notices)
-        rest = [line for line in lines if line not in notices]
         if rest:
             sys.stderr.write("".join(rest))
             sys.stderr.flush()
