@@ -3,10 +3,11 @@
 ``from transferkit import *`` brings the helpers plus ``keras``, ``np`` and ``plt`` into a notebook.
 """
 
-import os
+from .config import import_tensorflow as _import_tensorflow
 
-# TensorFlow's C++ start-up chatter (CPU instruction sets, absl) is noise in a lesson's first cell.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Keras runs on TensorFlow: without it, one sentence says what to install. TensorFlow's C++ start-up
+# notices (oneDNN, CPU features, absl) stay out of a lesson's first cell (see config.import_tensorflow).
+_import_tensorflow()
 
 import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402

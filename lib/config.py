@@ -8,7 +8,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sys
+import tempfile
 from pathlib import Path
 from typing import TypeVar
 
@@ -47,3 +51,101 @@ def mode_banner() -> str:
     root = data_root()
     source = f"local data from {root}" if root else "data downloaded to the cache if needed"
     return f"transferkit: {mode}; {source}."
+
+
+# --------------------------------------------------------------------------- importing TensorFlow
+
+#: What TensorFlow's C++ side wrote to stderr while it was imported (kept out of the lesson's first cell).
+tensorflow_startup_log: list[str] = []
+
+_ABSL_LINE = re.compile(r"^[IWE]\d{4} [\d:.]+\s+\d+ [\w.\-/]+:\d+\] ")
+_ABSL_BANNER = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+
+
+def is_startup_notice(line: str) -> bool:
+    """True for an absl-format C++ log line (info, warning, error; never fatal) or absl's banner."""
+    return line.startswith(_ABSL_BANNER) or bool(_ABSL_LINE.match(line))
+
+
+def split_startup_notices(lines: list[str]) -> tuple[list[str], list[str]]:
+    """``(notices, rest)``: C++ log records (with their continuation lines) apart from everything else.
+
+    A record may span lines (the CPU-feature notice does); a line that starts neither a log record
+    nor Python output (a traceback, a ``file.py:N: Warning``) continues the record before it.
+    """
+    notices, rest, in_notice = [], [], False
+    for line in lines:
+        if is_startup_notice(line):
+            in_notice = True
+        elif re.match(r"^[IWEF]\d{4} |Traceback |\S+\.py:\d+: |\S*(Error|Warning|Exception)\b", line):
+            in_notice = False
+        (notices if in_notice else rest).append(line)
+    return notices, rest
+
+
+def import_tensorflow():
+    """Imports TensorFlow, the backend the kit runs Keras on, without its C++ start-up notices.
+
+    TensorFlow 2.20+ prints them (oneDNN, CPU features, CUDA plugins) before absl is initialised,
+    whatever ``TF_CPP_MIN_LOG_LEVEL`` says, so the kit filters file descriptor 2 during the import:
+    notices go to ``tensorflow_startup_log``, anything else is passed on. ``TF_CPP_MIN_LOG_LEVEL=0``
+    shows everything. Without TensorFlow this raises an ImportError saying what to install.
+    """
+    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip():
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    show_all = os.environ["TF_CPP_MIN_LOG_LEVEL"].strip() == "0"
+    lines: list[str] = []
+    try:
+        with _native_stderr(lines):
+            import tensorflow
+    except ModuleNotFoundError as e:
+        if e.name != "tensorflow":
+            raise
+        raise ImportError(
+            "transferkit runs Keras on TensorFlow, which is not installed here: "
+            "`pip install tensorflow-cpu` (or `tensorflow` with a GPU) and import it again."
+        ) from None
+    finally:
+        notices, rest = ([], lines) if show_all else split_startup_notices(lines)
+        tensorflow_startup_log.extend(notices)
+        if rest:
+            sys.stderr.write("".join(rest))
+            sys.stderr.flush()
+    return tensorflow
+
+
+@contextlib.contextmanager
+def _native_stderr(lines: list[str]):
+    """Appends to ``lines`` what is written to file descriptor 2 (C++ code included) while the block runs."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real stderr (some embedded interpreters)
+        yield
+        return
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            _flush_all_streams()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            lines.extend(tmp.read().decode("utf-8", "replace").splitlines(keepends=True))
+
+
+def _flush_all_streams() -> None:
+    """Flushes Python's stderr and every C stdio stream (C++ libraries may hold log lines in a buffer)."""
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):
+        pass

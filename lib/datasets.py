@@ -516,10 +516,16 @@ def _load_oxford_pets(root: Path, split: str, check: bool = True) -> ImageSet:
 def demo_image(name: str = "cat.2007.jpg", data_dir: str | Path | None = None) -> Path:
     """Path of one of the course's example photos, e.g. ``"cat.2007.jpg"`` or ``"beagle_111.jpg"``.
 
-    Looks in ``<data>/demo`` first (course machines keep a few there), then in the dataset the photo
-    comes from: ``cat.N.jpg``/``dog.N.jpg`` in ``cats_and_dogs_filtered``, ``<breed>_N.jpg`` in
-    ``oxford_iiit_pet`` (downloaded if needed).
+    The photos ship inside the package (``transferkit/photos``, their sources and licences in
+    ``SOURCES.md`` beside them), so this needs no data folder and no network. Other names of the two
+    datasets also work: looked up in ``<data>/demo``, then in the dataset the photo comes from
+    (``cat.N.jpg``/``dog.N.jpg`` in ``cats_and_dogs_filtered``, ``<breed>_N.jpg`` in
+    ``oxford_iiit_pet``, downloaded if needed). With ``data_dir=`` only that folder is used.
     """
+    if data_dir is None:
+        shipped = resources.files("transferkit") / "photos" / name
+        if shipped.is_file():
+            return Path(str(shipped))
     root = Path(data_dir).expanduser() if data_dir else data_root()
     if root is not None and (root / "demo" / name).is_file():
         return root / "demo" / name

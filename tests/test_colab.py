@@ -1,0 +1,339 @@
+"""Colab: one install source, the setup cell, badges, photos in the package, honest dependencies.
+
+Also run by `make test-colab` on Colab's versions (colab-constraints.txt), where the last tests check
+that installing the kit kept those versions and that widgets and plots work with ipywidgets 7.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SHARED
+
+NOTEBOOKS = REPO / "notebooks"
+SETUP_MARK = "# Setup:"
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("colab_tool", REPO / "tools" / "colab.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pyproject() -> tuple[str, str]:
+    text = (REPO / "pyproject.toml").read_text()
+    url = re.search(r'^Repository\s*=\s*"([^"]+)"', text, re.M)[1]
+    branch = re.search(r'^colab-branch\s*=\s*"([^"]+)"', text, re.M)[1]
+    return url, branch
+
+
+def _notebooks(root: Path = NOTEBOOKS) -> list[Path]:
+    found = sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    assert found, f"no notebooks under {root}"
+    return found
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def _rest(cells: list[dict]) -> list[dict]:
+    """The cells other than the badge and the setup cell (the first code cell)."""
+    cells = cells[1:] if cells and _source(cells[0]).startswith("[![Open In Colab]") else cells
+    first_code = next(i for i, c in enumerate(cells) if c["cell_type"] == "code")
+    return cells[:first_code] + cells[first_code + 1:]
+
+
+def _expected_link(notebook: Path) -> str:
+    url, branch = _pyproject()
+    owner_repo = url.removeprefix("https://github.com/").removesuffix(".git").strip("/")
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{notebook.relative_to(REPO).as_posix()}"
+
+
+# --------------------------------------------------------------------------- notebooks and README
+
+
+def test_every_notebook_starts_with_its_badge_and_has_the_same_setup_cell():
+    url, _ = _pyproject()
+    setups = {}
+    for path in _notebooks():
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        badge = _source(cells[0])
+        assert cells[0]["cell_type"] == "markdown" and badge.startswith("[![Open In Colab]"), f"{path.name}: no badge first"
+        assert badge.endswith(f"]({_expected_link(path)})"), f"{path.name}: badge links {badge}"
+        setup = next(c for c in cells if c["cell_type"] == "code")
+        setups[path.relative_to(REPO).as_posix()] = _source(setup)
+        assert setup["outputs"] == [] and setup["execution_count"] is None
+    texts = set(setups.values())
+    assert len(texts) == 1, f"setup cells differ: {sorted(setups)}"
+    text = texts.pop()
+    assert text.startswith(SETUP_MARK) and f'KIT_URL = "{url}"' in text
+    assert "--quiet" not in text and " -q" not in text  # pip's own messages must show when it fails
+    assert text == _tool().setup_source(url)
+
+
+def test_readme_badges_open_every_notebook_from_the_same_url():
+    readme = (REPO / "README.md").read_text()
+    for path in _notebooks():
+        assert f"({_expected_link(path)})" in readme, f"README has no Colab link for {path.relative_to(REPO)}"
+    links = re.findall(r"https://colab\.research\.google\.com/github/[^)\s]+", readme)
+    assert links and all(link.startswith(_expected_link(NOTEBOOKS)[: -len("notebooks")]) for link in links)
+
+
+def test_notebooks_and_readme_are_up_to_date_with_pyproject():
+    stale = _tool().planned_changes()
+    assert not stale, f"out of date, run `make colab-url`: {sorted(str(p) for p in stale)}"
+
+
+def test_colab_url_rewrites_every_notebook_and_the_readme_and_only_the_two_cells(tmp_path, monkeypatch):
+    root = tmp_path / "repo"
+    shutil.copytree(NOTEBOOKS, root / "notebooks")
+    shutil.copy(REPO / "README.md", root / "README.md")
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    # a notebook in a sub-folder without badge or setup cell yet, and a Jupyter checkpoint to leave alone
+    nested = root / "notebooks" / "solutions" / "07_extra.ipynb"
+    nested.parent.mkdir(exist_ok=True)
+    plain = {"cells": [
+        {"cell_type": "markdown", "id": "a1", "metadata": {}, "source": ["# Title"]},
+        {"cell_type": "code", "id": "b2", "metadata": {}, "execution_count": 3, "outputs": [], "source": ["import os"]},
+        {"cell_type": "code", "id": "c3", "metadata": {}, "execution_count": None, "outputs": [], "source": ["x = 1"]},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    nested.write_text(json.dumps(plain, indent=1) + "\n")
+    checkpoint = root / "notebooks" / ".ipynb_checkpoints" / "01_feature_extraction-checkpoint.ipynb"
+    checkpoint.parent.mkdir()
+    checkpoint.write_text(json.dumps(plain, indent=1) + "\n")
+    tool = _tool()
+    for name, value in [("ROOT", root), ("PYPROJECT", root / "pyproject.toml"), ("README", root / "README.md"),
+                        ("NOTEBOOKS", root / "notebooks")]:
+        monkeypatch.setattr(tool, name, value)
+    before = {p: json.loads(p.read_text()) for p in tool.notebook_paths()}
+
+    assert tool.main(["--url", "https://github.com/someone/fork-kit", "--branch", "spring"]) == 0
+    assert 'Repository = "https://github.com/someone/fork-kit"' in (root / "pyproject.toml").read_text()
+    base = "https://colab.research.google.com/github/someone/fork-kit/blob/spring/"
+    readme = (root / "README.md").read_text()
+    assert "transfer-learning-kit" not in readme and f"({base}notebooks/01_feature_extraction.ipynb)" in readme
+    for path, old in before.items():
+        cells = json.loads(path.read_text())["cells"]
+        rel = path.relative_to(root).as_posix()
+        assert _source(cells[0]).endswith(f"]({base}{rel})"), rel
+        code = [c for c in cells if c["cell_type"] == "code"]
+        assert 'KIT_URL = "https://github.com/someone/fork-kit"' in _source(code[0])
+        assert _rest(cells) == _rest(old["cells"]), f"{rel}: a cell other than the badge and setup changed"
+    assert json.loads(nested.read_text())["cells"][3]["source"] == ["x = 1"]
+    assert json.loads(checkpoint.read_text()) == plain  # checkpoints untouched
+    # idempotent: a second run changes nothing
+    snapshot = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert tool.main([]) == 0 and tool.planned_changes() == {}
+    assert snapshot == {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    with pytest.raises(SystemExit):
+        tool.main(["--url", "https://gitlab.com/someone/kit"])  # Colab opens GitHub notebooks only
+
+
+# --------------------------------------------------------------------------- the setup cell itself
+
+_BLOCK = """
+import sys
+class _Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == {name!r} or name.startswith({name!r} + "."):
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+sys.meta_path.insert(0, _Block())
+"""
+
+
+def _python(code: str, **env: str | None) -> subprocess.CompletedProcess:
+    """Runs ``code`` in a fresh interpreter of this environment; ``NAME=None`` removes a variable."""
+    environ = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                          env=environ, cwd=REPO.parent)
+
+
+def test_setup_cell_stops_with_pips_own_message_when_the_install_fails(tmp_path):
+    missing = (tmp_path / "no-such-repository").as_uri()
+    cell = _tool().setup_source(missing)
+    result = _python(_BLOCK.format(name="transferkit") + cell)
+    assert result.returncode != 0
+    assert f"Installing transferkit from {missing}" in result.stdout
+    assert "git clone" in result.stdout and "ERROR" in result.stdout, result.stdout  # pip's own words
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("RuntimeError: pip could not install the kit (its message is above)"), result.stderr
+    assert "ModuleNotFoundError" not in result.stderr.replace("except ModuleNotFoundError", "")
+
+
+def test_setup_cell_only_imports_where_the_kit_is_installed(monkeypatch, capsys):
+    import subprocess as sp
+
+    real_run = sp.run
+
+    def no_pip(args, *rest, **kwargs):
+        assert "pip" not in list(map(str, args)), f"the setup cell ran {args}"
+        return real_run(args, *rest, **kwargs)
+
+    monkeypatch.setattr(sp, "run", no_pip)
+    namespace: dict = {}
+    exec(_tool().setup_source(_pyproject()[0]), namespace)
+    assert capsys.readouterr().out.startswith("transferkit: ")
+    assert "load_backbone" in namespace and "pip" not in namespace
+
+
+def test_import_without_tensorflow_says_what_to_install_in_one_sentence():
+    result = _python(_BLOCK.format(name="tensorflow") + "import transferkit")
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(r"ImportError: transferkit runs Keras on TensorFlow, which is not installed here: [^.]*`pip install "
+                        r"tensorflow-cpu`[^.]*\.", last), last
+    assert "During handling" not in result.stderr and "keras" not in result.stderr.lower().replace("runs keras", "")
+
+
+def test_tensorflows_startup_notices_are_filtered_and_kept():
+    from transferkit.config import split_startup_notices
+
+    lines = [
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
+        "I0000 00:00:1795469025.462595   17933 port.cc:153] oneDNN custom operations are on.\n",
+        "I0000 00:00:1795469025.5 17933 cpu_feature_guard.cc:210] This TensorFlow binary is optimized.\n",
+        "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow.\n",
+        "E0000 00:00:1745.1 1234 cuda_dnn.cc:8310] Unable to register cuDNN factory\n",
+        "/x/site-packages/foo.py:3: DeprecationWarning: old\n",
+        "  import bar\n",
+        "F0000 00:00:1.2 1 x.cc:1] fatal\n",
+    ]
+    notices, rest = split_startup_notices(lines)
+    assert notices == lines[:5] and rest == lines[5:]
+    # a fresh interpreter, TF_CPP_MIN_LOG_LEVEL unset: nothing from TensorFlow's C++ side reaches
+    # stderr and other output still does (TensorFlow 2.21 prints notices here, 2.20 none)
+    code = "import sys, transferkit; print('warned', file=sys.stderr)"
+    result = _python(code, TF_CPP_MIN_LOG_LEVEL=None)
+    assert result.returncode == 0 and result.stderr == "warned\n", result.stderr
+    shown = _python("import transferkit", TF_CPP_MIN_LOG_LEVEL="0")  # asked for: shown as TensorFlow prints them
+    plain = _python("import tensorflow", TF_CPP_MIN_LOG_LEVEL="0")
+    assert shown.returncode == 0 and plain.returncode == 0
+    assert split_startup_notices(shown.stderr.splitlines(True))[0] or not split_startup_notices(plain.stderr.splitlines(True))[0]
+
+
+# --------------------------------------------------------------------------- photos in the package
+
+
+def _photo_names_in_notebooks() -> set[str]:
+    names = set()
+    for path in _notebooks():
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            text = _source(cell)
+            if cell["cell_type"] == "code" and "demo_image" in text:
+                names |= set(re.findall(r'"((?:cat|dog)\.\d+\.jpg|[A-Za-z_]+_\d+\.jpg)"', text))
+    return names
+
+
+def test_every_example_photo_comes_from_the_package_without_data_or_network(monkeypatch, no_network):
+    import transferkit as tk
+
+    monkeypatch.delenv("TRANSFERKIT_DATA", raising=False)
+    photos = Path(tk.__file__).parent / "photos"
+    wanted = _photo_names_in_notebooks() | {"cat.2007.jpg", "dog.2013.jpg", "Siamese_108.jpg", "beagle_111.jpg", "pug_127.jpg"}
+    if (SHARED / "demo").is_dir():  # the course machine's example photos: all shipped
+        wanted |= {p.name for p in (SHARED / "demo").glob("*.jpg")}
+    for name in sorted(wanted):
+        path = tk.demo_image(name)
+        assert path.parent == photos, f"{name} -> {path}"
+        assert tk.load_image(path, 224).shape == (224, 224, 3)
+    shipped = sorted(p.name for p in photos.glob("*.jpg"))
+    assert sum((photos / n).stat().st_size for n in shipped) < 400_000  # a few small photos, not a dataset
+    sources = (photos / "SOURCES.md").read_text()
+    for name in shipped:
+        row = next((line for line in sources.splitlines() if line.startswith(f"| `{name}`")), None)
+        assert row, f"SOURCES.md does not name the source of {name}"
+        licence = "CC BY-SA 4.0" if re.fullmatch(r"[A-Za-z_]+_\d+\.jpg", name) else "no open licence"
+        assert licence in row and ("Oxford-IIIT Pet" in row) == (licence == "CC BY-SA 4.0"), row
+    assert "Parkhi" in sources
+
+
+# --------------------------------------------------------------------------- Colab's versions
+
+
+def _pins() -> dict[str, str]:
+    path = Path(os.environ.get("TRANSFERKIT_COLAB_CONSTRAINTS") or REPO / "colab-constraints.txt")
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.strip()] = version.strip()
+    return pins
+
+
+def test_lower_bounds_are_colabs_versions():
+    """The package's lower bounds are the versions CI tests on Colab's stack, not older untested ones."""
+    text = (REPO / "pyproject.toml").read_text()
+    deps = re.search(r"^dependencies = \[(.*?)^\]", text, re.M | re.S)[1]
+    bounds = dict(re.findall(r'"([\w-]+)>=([\w.]+)"', deps))
+    for name, version in _pins().items():
+        if name in bounds:
+            assert bounds[name] == version, f"{name}: lower bound {bounds[name]}, Colab/CI has {version}"
+    assert set(_pins()) - set(bounds) == {"tensorflow-cpu"}
+    for extra, dist in [("tensorflow", "tensorflow"), ("cpu", "tensorflow-cpu")]:
+        assert re.search(rf'^{extra} = \["{dist}>=2\.20"\]', text, re.M), extra
+
+
+@pytest.mark.skipif(not os.environ.get("TRANSFERKIT_COLAB_CONSTRAINTS"), reason="only in `make test-colab`")
+def test_installing_the_kit_kept_colabs_versions():
+    import transferkit
+
+    for name, version in _pins().items():
+        assert metadata.version(name) == version, f"installing the kit changed {name}"
+    installed = Path(transferkit.__file__).resolve().parent
+    assert installed.name == "transferkit" and REPO / "lib" != installed, "the kit should be a built, non-editable install"
+    assert (installed / "photos" / "SOURCES.md").is_file() and (installed / "data" / "datasets.json").is_file()
+
+
+def test_widgets_bars_plots_and_upload_in_a_kernel(tmp_path):
+    """The setup cell's output in a real kernel (no TensorFlow log lines), a tqdm bar, a plot and upload_photo()."""
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    cells = [
+        _tool().setup_source(_pyproject()[0]),
+        "from tqdm.auto import tqdm\nfor _ in tqdm(range(3), desc='bar'):\n    pass",
+        "plt.plot([0, 1], [1, 0]);",
+        "print(upload_photo())",
+        # Colab's file picker, as google.colab.files offers it
+        "import sys, types\ncolab = sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
+        "colab.files = types.SimpleNamespace(upload=lambda: {'me.jpg': b'photo bytes'})\nprint(upload_photo())",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO)}},
+                            kernel_manager_class=_current_env_kernel()).execute()
+    outputs = [c["outputs"] for c in nb.cells]
+    for i, out in enumerate(outputs):
+        assert not [o for o in out if o["output_type"] == "error"], (i, out)
+    setup = outputs[0]
+    assert [o["name"] for o in setup if o["output_type"] == "stream"] == ["stdout"], setup  # nothing on stderr
+    assert setup[0]["text"].startswith("transferkit: ")
+    widget = [o for o in outputs[1] if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widget, f"no progress-bar widget with ipywidgets {metadata.version('ipywidgets')}: {outputs[1]}"
+    assert not [o for o in outputs[1] if o.get("name") == "stderr" and "IProgress" in o["text"]]
+    assert any("image/png" in o.get("data", {}) for o in outputs[2])
+    assert "works in Colab" in outputs[3][0]["text"]
+    assert outputs[4][-1]["text"] == "b'photo bytes'\n"
+
+
+def _current_env_kernel():
+    """A kernel manager that starts ipykernel with this interpreter (the environment under test)."""
+    from jupyter_client.manager import KernelManager
+
+    class CurrentEnv(KernelManager):
+        def format_kernel_cmd(self, extra_arguments=None):
+            return [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+
+    return CurrentEnv

@@ -1,0 +1,224 @@
+"""Writes the kit's install source into every notebook and the README (``make colab-url``).
+
+The repository URL lives in one place, ``pyproject.toml``'s ``[project.urls] Repository`` (and the
+branch Colab opens in ``[tool.transferkit] colab-branch``). From it this script writes
+
+* the first code cell of every notebook under ``notebooks/`` (sub-folders included): the setup cell,
+  the same text everywhere, which installs the kit from that URL when it is not installed (Colab);
+* a first markdown cell holding an "Open in Colab" badge for that notebook;
+* the Colab badges in the README's notebook table (one column, built from the notebooks' paths).
+
+Nothing else in a notebook is touched, and running it twice changes nothing the second time.
+
+    python3 tools/colab.py                      # rewrite from the URL in pyproject.toml
+    python3 tools/colab.py --url https://github.com/me/transferkit [--branch main]
+    python3 tools/colab.py --check              # exit 1 and name the files that are out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = ROOT / "pyproject.toml"
+README = ROOT / "README.md"
+NOTEBOOKS = ROOT / "notebooks"
+
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BADGE_CELL_ID = "colab-badge"
+
+SETUP_CELL = '''\
+# Setup: locally `make lab` has installed the kit; in Colab this cell installs it (Colab's TensorFlow stays).
+KIT_URL = "{url}"
+try:
+    import transferkit
+except ModuleNotFoundError:
+    import importlib, subprocess, sys
+    print("Installing transferkit from", KIT_URL)
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", f"transferkit[tensorflow] @ git+{{KIT_URL}}"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if pip.returncode:
+        print(pip.stdout)
+        raise RuntimeError("pip could not install the kit (its message is above): "
+                           "check KIT_URL and the internet connection, then run this cell again") from None
+    importlib.invalidate_caches()
+from transferkit import *
+print(mode_banner())'''
+
+_URL_LINE = re.compile(r'^(Repository\s*=\s*)"([^"]*)"', re.M)
+_BRANCH_LINE = re.compile(r'^(colab-branch\s*=\s*)"([^"]*)"', re.M)
+_GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
+
+
+# --------------------------------------------------------------------------- the one place
+
+
+def repo_url(text: str | None = None) -> str:
+    """The repository URL in pyproject.toml."""
+    m = _URL_LINE.search(PYPROJECT.read_text() if text is None else text)
+    if not m:
+        raise SystemExit(f"{PYPROJECT}: no `Repository = \"...\"` line under [project.urls]")
+    return m[2]
+
+
+def colab_branch(text: str | None = None) -> str:
+    m = _BRANCH_LINE.search(PYPROJECT.read_text() if text is None else text)
+    return m[2] if m else "main"
+
+
+def github_parts(url: str) -> tuple[str, str]:
+    """``(owner, name)`` of a GitHub repository URL; Colab opens notebooks from GitHub only."""
+    m = _GITHUB.match(url.strip())
+    if not m:
+        raise SystemExit(f"{url!r} is not a GitHub repository URL (https://github.com/<owner>/<name>): "
+                         "Colab badges open notebooks from GitHub")
+    return m[1], m[2]
+
+
+def colab_link(url: str, branch: str, notebook: Path) -> str:
+    """The Colab address that opens ``notebook`` (a path inside the repository) from ``url``."""
+    owner, name = github_parts(url)
+    return f"https://colab.research.google.com/github/{owner}/{name}/blob/{branch}/{notebook.as_posix()}"
+
+
+def setup_source(url: str) -> str:
+    return SETUP_CELL.format(url=url)
+
+
+def badge_markdown(link: str, label: str = "Open In Colab") -> str:
+    return f"[![{label}]({BADGE_IMAGE})]({link})"
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def notebook_paths(root: Path | None = None) -> list[Path]:
+    """Every notebook under ``root`` (``notebooks/``), sub-folders included, Jupyter's checkpoints left out."""
+    return sorted(p for p in (root or NOTEBOOKS).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def is_badge_cell(cell: dict) -> bool:
+    return cell.get("cell_type") == "markdown" and "".join(cell.get("source", [])).startswith("[![Open In Colab]")
+
+
+def updated_notebook(text: str, link: str, url: str) -> str:
+    """The notebook's JSON with its badge cell and setup cell written; every other cell as it was."""
+    nb = json.loads(text)
+    cells = nb["cells"]
+    with_ids = nb.get("nbformat", 4) > 4 or nb.get("nbformat_minor", 0) >= 5
+    badge = {"cell_type": "markdown", "metadata": {}, "source": _lines(badge_markdown(link))}
+    if with_ids:
+        badge["id"] = BADGE_CELL_ID
+    if cells and is_badge_cell(cells[0]):
+        cells[0]["source"] = badge["source"]
+    else:
+        cells.insert(0, badge)
+    code = [c for c in cells if c.get("cell_type") == "code"]
+    if not code:
+        raise SystemExit("a notebook without a code cell has no setup cell to write")
+    setup = code[0]
+    setup["source"] = _lines(setup_source(url))
+    setup["outputs"] = []
+    setup["execution_count"] = None
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- README
+
+
+def _table_names(first_cell: str) -> list[str]:
+    """Notebook stems named in a table row's first cell; `` `_solution` `` extends the name before it."""
+    names: list[str] = []
+    for token in re.findall(r"`([^`]+)`", first_cell):
+        if token.startswith("_") and names:
+            names.append(names[-1] + token)
+        else:
+            names.append(token.removesuffix(".ipynb"))
+    return names
+
+
+def updated_readme(text: str, url: str, branch: str, notebooks: list[Path]) -> str:
+    """The README with a Colab column in its notebook table (the table whose header starts ``| notebook |``)."""
+    by_stem = {p.stem: p.relative_to(ROOT) for p in notebooks}
+    lines = text.split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        if not re.match(r"^\|\s*notebook\s*\|", line):
+            out.append(line)
+            i += 1
+            continue
+        header = [c.strip() for c in line.strip().strip("|").split("|")]
+        has_colab = header[-1].lower() == "colab"
+        out.append("| " + " | ".join(header[:-1] if has_colab else header) + " | Colab |")
+        ncols = len(header) if has_colab else len(header) + 1
+        out.append("|" + "---|" * ncols)
+        i += 2
+        while i < len(lines) and lines[i].startswith("|"):
+            row = lines[i].strip()[1:-1] if lines[i].strip().endswith("|") else lines[i].strip()[1:]
+            cells = row.split(" | ")
+            if has_colab:
+                cells = cells[:-1]
+            badges = []
+            for name in _table_names(cells[0]):
+                if name in by_stem:
+                    link = colab_link(url, branch, by_stem[name])
+                    label = "Open In Colab" if not badges else name.rsplit("_", 1)[-1]
+                    badges.append(badge_markdown(link) if not badges else f"[{label}]({link})")
+            out.append("| " + " | ".join(c.strip() for c in cells) + " | " + " ".join(badges) + " |")
+            i += 1
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def planned_changes(url: str | None = None, branch: str | None = None) -> dict[Path, str]:
+    """Every file whose text differs from what it should hold, mapped to that text."""
+    pyproject = PYPROJECT.read_text()
+    if url:
+        github_parts(url)
+        pyproject = _URL_LINE.sub(lambda m: f'{m[1]}"{url}"', pyproject, count=1)
+    if branch:
+        if _BRANCH_LINE.search(pyproject):
+            pyproject = _BRANCH_LINE.sub(lambda m: f'{m[1]}"{branch}"', pyproject, count=1)
+        else:
+            pyproject = pyproject.rstrip("\n") + f'\n\n[tool.transferkit]\ncolab-branch = "{branch}"\n'
+    url, branch = repo_url(pyproject), colab_branch(pyproject)
+    notebooks = notebook_paths()
+    wanted = {PYPROJECT: pyproject, README: updated_readme(README.read_text(), url, branch, notebooks)}
+    for path in notebooks:
+        wanted[path] = updated_notebook(path.read_text(encoding="utf-8"), colab_link(url, branch, path.relative_to(ROOT)), url)
+    return {p: t for p, t in wanted.items() if p.read_text(encoding="utf-8") != t}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="the repository to install from, e.g. https://github.com/me/transferkit")
+    parser.add_argument("--branch", help="the branch Colab badges open (default: as in pyproject.toml, else main)")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is out of date")
+    args = parser.parse_args(argv)
+    changes = planned_changes(args.url, args.branch)
+    for path in changes:
+        rel = path.relative_to(ROOT)
+        print(f"{'out of date' if args.check else 'wrote'}: {rel}")
+        if not args.check:
+            path.write_text(changes[path], encoding="utf-8")
+    if args.check and changes:
+        print("run `make colab-url` to update them")
+        return 1
+    print(f"install source: {repo_url()} (branch {colab_branch()}); "
+          f"{len(notebook_paths())} notebooks, {len(changes)} file(s) {'to change' if args.check else 'changed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
