@@ -199,3 +199,39 @@ def _split(s: ImageSet, split: str, fraction: float, seed: int, label: str) -> I
     part = train if split == "train" else val
     part.name = f"{label}/{split}"
     return part
+
+
+def upload_folder(target: str | Path | None = None) -> Path | None:
+    """In Colab: pick a ``.zip`` of class folders to upload; it is extracted and its folder of classes returned.
+
+    The archive goes to ``<target>`` (default: the kit's cache, ``uploads/<zip name>``); a zip holding
+    one top folder (as "Compress" makes them) is entered, so the result can go straight to
+    :func:`load_folder`. Elsewhere it says what to do instead and returns None.
+    """
+    import io
+    import zipfile
+
+    try:
+        from google.colab import files  # type: ignore
+    except ImportError:
+        print("Uploading works in Colab; here, set MY_FOLDER to the path of your folder of class subfolders.")
+        return None
+    uploaded = files.upload()
+    if not uploaded:
+        print("No file was uploaded.")
+        return None
+    name, data = next(iter(uploaded.items()))
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ValueError(f"{name} is not a zip file: compress your folder of class subfolders to a .zip first")
+    from .config import cache_dir
+
+    root = Path(target) if target else cache_dir("uploads") / Path(name).stem
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        z.extractall(root)
+    inner = [p for p in _visible(root) if p.is_dir()]
+    while len(inner) == 1 and not [p for p in _visible(root) if p.is_file()] \
+            and all(q.is_dir() for q in _visible(inner[0])):  # a wrapper folder: go in
+        root = inner[0]
+        inner = [p for p in _visible(root) if p.is_dir()]
+    print(f"extracted {name} to {root}")
+    return root
