@@ -226,7 +226,7 @@ def _accuracy(model: keras.Model, x, y) -> float:
 def learning_curves(train: ImageSet, test: ImageSet, *, points=CURVE_POINTS, methods=METHODS,
                     backbone: keras.Model | None = None, domain: str | None = None,
                     scratch_size: int = 64, scratch_augment: bool = True, scratch_steps: int | None = None,
-                    probe_epochs: int = 100, fine_tune_steps: int | None = None, fine_tune_lr: float = 1e-4,
+                    probe_epochs: int = 100, probe_batch_size: int = 128, fine_tune_steps: int | None = None, fine_tune_lr: float = 1e-4,
                     batch_size: int = 32, seed: int = 0, progress: bool = True) -> CurveResult:
     """Held-out accuracy vs training images per class for a CNN from scratch, a linear probe and a fine-tune.
 
@@ -234,6 +234,8 @@ def learning_curves(train: ImageSet, test: ImageSet, *, points=CURVE_POINTS, met
     score. Settings are fixed in advance (no early stopping on the test images): the scratch CNN
     and the fine-tune train for a fixed number of steps (``scratch_steps``, ``fine_tune_steps``;
     defaults depend on quick mode) whatever the training-set size, the probe for ``probe_epochs``.
+    After training, the scratch CNN's BatchNorm statistics are recomputed on its training images
+    (the moving averages lag behind after few steps, and prediction uses them).
     ``scratch_size`` is the side of the images the scratch CNN sees; ``scratch_augment`` adds
     flips/rotations/zooms (right for photos, wrong for digits: a mirrored 2 is no 2).
     Frozen activations are cached on disk, so a second run skips the slow part.
@@ -243,7 +245,7 @@ def learning_curves(train: ImageSet, test: ImageSet, *, points=CURVE_POINTS, met
         raise ValueError(f"unknown methods {sorted(unknown)}; choose from {METHODS}")
     if list(train.class_names) != list(test.class_names):
         raise ValueError("train and test must have the same classes")
-    scratch_steps = scratch_steps or pick(300, 40)
+    scratch_steps = scratch_steps or pick(200, 40)
     fine_tune_steps = fine_tune_steps or pick(150, 20)
     points = list(points)
     subsets = nested_subsets(train.labels, points, seed)
@@ -270,7 +272,8 @@ def learning_curves(train: ImageSet, test: ImageSet, *, points=CURVE_POINTS, met
 
     def probe_at(i: int, idx: np.ndarray) -> keras.Model:  # trained once, used by the probe and the fine-tune
         if i not in probes:
-            probes[i], _ = train_classifier((f_train[idx], y_train[idx]), epochs=probe_epochs, seed=seed)
+            probes[i], _ = train_classifier((f_train[idx], y_train[idx]), epochs=probe_epochs,
+                                            batch_size=probe_batch_size, seed=seed)
         return probes[i]
 
     bar = tqdm(total=len(points) * len(methods), desc=f"learning curves ({result.domain})", disable=not progress)

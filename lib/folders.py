@@ -161,7 +161,7 @@ def load_folder(path: str | Path, split: str | None = None, *, validation_fracti
     """
     layout = folder_layout(path)
     root = layout["root"]
-    label = root.name or str(root)
+    label = root.resolve().name or str(root)
     if split is None:
         split = "train" if layout["train"] else "all"
     if split not in SPLITS:

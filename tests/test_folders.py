@@ -214,3 +214,36 @@ def _needs_data() -> Path:
     if root is None or not (root / "cats_and_dogs" / "cats_and_dogs_filtered").is_dir():
         pytest.skip("needs ../shared/data (TRANSFERKIT_DATA)")
     return root
+
+
+def test_upload_folder_outside_colab_explains(capsys):
+    from transferkit.folders import upload_folder
+
+    assert upload_folder() is None
+    assert "set MY_FOLDER" in capsys.readouterr().out
+
+
+def test_upload_folder_extracts_a_zip_and_enters_its_top_folder(tmp_path, monkeypatch):
+    import io
+    import sys
+    import types
+    import zipfile
+
+    from transferkit.folders import upload_folder
+
+    src = _class_folder(tmp_path / "src" / "my_photos", {"cats": 2, "dogs": 2})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for p in _files(src):
+            z.write(p, p.relative_to(src.parent))
+    files = types.SimpleNamespace(upload=lambda: {"my_photos.zip": buffer.getvalue()})
+    colab = types.ModuleType("google.colab")
+    colab.files = files
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    root = upload_folder(tmp_path / "uploaded")
+    assert root == tmp_path / "uploaded" / "my_photos"
+    assert load_dataset(root, "all", per_class=None).counts() == {"cats": 2, "dogs": 2}
+    files.upload = lambda: {"notes.txt": b"hello"}
+    with pytest.raises(ValueError, match="not a zip file"):
+        upload_folder(tmp_path / "again")
