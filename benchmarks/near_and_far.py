@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import transferkit as tk  # noqa: E402
 from transferkit import curves  # noqa: E402
 
-POINTS = tk.pick((5, 10, 20, 50, None), (5, 10, None))
+POINTS = tk.pick((5, 10, 20, 50, None), (10, None))
 
 
 def main() -> None:

@@ -327,7 +327,7 @@ def plot_learning_curves(result: CurveResult, ax=None, title: str | None = None)
     import matplotlib.pyplot as plt
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4.2))
+        fig, ax = plt.subplots(figsize=(7, 4.8))
     else:
         fig = ax.figure
     xs = [n if n is not None else result.train_sizes[-1] / len(result.class_names) for n in result.points]
@@ -344,7 +344,7 @@ def plot_learning_curves(result: CurveResult, ax=None, title: str | None = None)
     ax.set_ylabel(f"accuracy on {result.test_size} held-out images")
     ax.set_ylim(min(chance, *(a for accs in result.accuracy.values() for a in accs)) - 0.03, 1.01)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=9, frameon=False)
     ax.set_title(title or f"{result.domain}: when does transfer pay?")
     fig.tight_layout()
     return fig
