@@ -12,8 +12,8 @@ the same seeded images and are scored on the same held-out images, which chose n
 The fine-tune trains only the *top block*, so everything below it is frozen and, without
 augmentation, gives the same output every epoch: those activations are computed once per image and
 cached on disk (like the pooled features), and the fine-tune runs on them in seconds. That is exact,
-not an approximation: it is the same network as ``unfreeze_top(model, "conv_dw_13")`` trained on the
-un-augmented images.
+not an approximation: it trains the same weights as ``unfreeze_top(model, "conv_dw_13")`` would on a
+model without augmentation (and without dropout before the head).
 
 >>> result = learning_curves(train, test, points=(5, 10, 20, 50, None))
 >>> plot_learning_curves(result);
