@@ -226,14 +226,14 @@ def _accuracy(model: keras.Model, x, y) -> float:
 def learning_curves(train: ImageSet, test: ImageSet, *, points=CURVE_POINTS, methods=METHODS,
                     backbone: keras.Model | None = None, domain: str | None = None,
                     scratch_size: int = 64, scratch_augment: bool = True, scratch_steps: int | None = None,
-                    probe_epochs: int = 100, probe_batch_size: int = 128, fine_tune_steps: int | None = None, fine_tune_lr: float = 1e-4,
+                    probe_epochs: int | None = None, probe_batch_size: int = 128, fine_tune_steps: int | None = None, fine_tune_lr: float = 1e-4,
                     batch_size: int = 32, seed: int = 0, progress: bool = True) -> CurveResult:
     """Held-out accuracy vs training images per class for a CNN from scratch, a linear probe and a fine-tune.
 
     ``train``'s images are subsampled (:func:`nested_subsets`, seeded); ``test`` is only used to
     score. Settings are fixed in advance (no early stopping on the test images): the scratch CNN
     and the fine-tune train for a fixed number of steps (``scratch_steps``, ``fine_tune_steps``;
-    defaults depend on quick mode) whatever the training-set size, the probe for ``probe_epochs``.
+    defaults depend on quick mode) whatever the training-set size, the probe for ``probe_epochs`` (100; 40 in quick mode).
     After training, the scratch CNN's BatchNorm statistics are recomputed on its training images
     (the moving averages lag behind after few steps, and prediction uses them).
     ``scratch_size`` is the side of the images the scratch CNN sees; ``scratch_augment`` adds
@@ -247,6 +247,7 @@ def learning_curves(train: ImageSet, test: ImageSet, *, points=CURVE_POINTS, met
         raise ValueError("train and test must have the same classes")
     scratch_steps = scratch_steps or pick(200, 40)
     fine_tune_steps = fine_tune_steps or pick(150, 20)
+    probe_epochs = probe_epochs or pick(100, 40)
     points = list(points)
     subsets = nested_subsets(train.labels, points, seed)
     keep = [i for i in range(len(points)) if i == len(points) - 1 or len(subsets[i]) < len(subsets[i + 1])]
