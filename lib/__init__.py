@@ -42,6 +42,8 @@ from .objectives import ClassScore, ImageNorm, Jitter, TotalVariation
 from .ideal import IdealImageResult, ideal_image, ideal_images
 from .quiz import self_check
 from .scratch import scratch_cnn
+from .folders import load_folder, upload_folder
+from .curves import CurveResult, digits_folder, learning_curves, plot_learning_curves
 from .ideal_plots import plot_ideal_history, show_ideal, show_tv_sweep, tv_of
 
 __version__ = "0.1.0"

@@ -400,15 +400,25 @@ QUICK_IMAGES_PER_CLASS = 60
 """Quick mode (``TRANSFERKIT_QUICK=1``) keeps at most this many images per class and split."""
 
 
-def load_dataset(name: str, split: str | None = None, *, data_dir: str | Path | None = None,
+def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir: str | Path | None = None,
                  per_class: int | None = -1, seed: int = 0, check: bool = True) -> ImageSet:
-    """Loads a registered dataset split as an :class:`ImageSet` of checked image files.
+    """Loads a registered dataset split, or any folder of class subfolders, as an :class:`ImageSet` of checked image files.
+
+    ``name`` is a registered name or a folder's path (see :func:`transferkit.folders.load_folder`:
+    ``train``/``validation`` folders or a seeded split, ``all``; ``data_dir`` is not used then).
 
     ``per_class`` caps the images per class (seeded choice); the default is no cap, or
     ``QUICK_IMAGES_PER_CLASS`` in quick mode. Splits: ``train``/``validation`` for
     ``cats_and_dogs_filtered``; ``trainval``/``test`` for ``oxford_iiit_pet`` (the official split);
     ``train``/``validation`` (a seeded 80/20 split) or ``all`` for ``cats_vs_dogs``.
     """
+    if isinstance(name, os.PathLike) or name not in registry():
+        if isinstance(name, os.PathLike) or Path(name).expanduser().exists() or "/" in name or os.sep in name:
+            from .folders import load_folder  # any folder of class subfolders
+
+            return load_folder(name, split, per_class=per_class, seed=seed, check=check)
+        raise ValueError(f"{name!r} is neither a registered dataset ({', '.join(sorted(registry()))}) "
+                         f"nor an existing folder of class subfolders")
     info = dataset_info(name)
     root = dataset_dir(name, data_dir)
     layout = info["layout"]

@@ -1,0 +1,237 @@
+"""Any folder of images as a dataset: one subfolder per class, optionally split into train/validation.
+
+Two layouts are understood (class names are the subfolder names, sorted)::
+
+    my_photos/                    my_photos/
+        cats/  a.jpg b.png ...        train/       cats/ ...  dogs/ ...
+        dogs/  c.jpg ...              validation/  cats/ ...  dogs/ ...   (optional; also "val", "valid")
+
+Without a ``validation`` folder, ``"train"`` and ``"validation"`` are a seeded, stratified split
+(``validation_fraction`` of each class held out) and ``"all"`` is every image. Every file is checked
+the way the registered datasets are (:func:`~transferkit.scan_images`): files that are not images or
+do not decode are skipped and listed in ``.skipped``, never deleted or moved. Mistakes in the layout
+(no such folder, no class subfolders, one class, an empty class, images one folder too deep) raise
+an error that says what was found and what is expected.
+
+>>> train = load_folder("my_photos", "train")       # or load_dataset("my_photos", "train")
+>>> test = load_folder("my_photos", "validation")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .config import pick
+from .datasets import IMAGE_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, _checked
+
+VALIDATION_NAMES = ("validation", "val", "valid")
+"""Folder names accepted for a given validation split (the first one found is used)."""
+
+SPLITS = ("train", "validation", "all")
+
+_IGNORED = {"__MACOSX", "__pycache__"}  # macOS zip metadata and the like: never a class
+
+
+def _visible(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in _IGNORED)
+
+
+def _is_image_name(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def _images_below(folder: Path, limit: int = 1000) -> list[Path]:
+    """Image-named files anywhere below ``folder`` (at most ``limit``, for messages)."""
+    found = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and _is_image_name(p) and not any(part.startswith(".") or part in _IGNORED
+                                                        for part in p.relative_to(folder).parts):
+            found.append(p)
+            if len(found) >= limit:
+                break
+    return found
+
+
+LAYOUT_HELP = ("Expected one subfolder per class holding its images, e.g. <folder>/cats/cat1.jpg and "
+               "<folder>/dogs/dog1.jpg (optionally inside <folder>/train/ and <folder>/validation/).")
+
+
+def _class_folders(root: Path, what: str) -> tuple[list[Path], list[Path]]:
+    """The class subfolders of ``root`` and the loose files beside them; raises for a wrong layout."""
+    entries = _visible(root)
+    folders = [p for p in entries if p.is_dir()]
+    loose = [p for p in entries if p.is_file()]
+    if not folders:
+        images = [p for p in loose if _is_image_name(p)]
+        found = f"{len(images)} images directly in it and no subfolders" if images else \
+            f"no subfolders ({len(loose)} files)" if loose else "nothing (it is empty)"
+        raise ValueError(f"{what} {root} has no class subfolders: found {found}. {LAYOUT_HELP}")
+    if len(folders) == 1:
+        only = folders[0]
+        inner = [p for p in _visible(only) if p.is_dir() and _images_below(p, 1)]
+        if inner:
+            raise ValueError(
+                f"{what} {root} holds one folder, {only.name!r}, which itself holds the folders "
+                f"{', '.join(repr(p.name) for p in inner[:5])}: the images are nested one level too deep. "
+                f"Pass {str(only)!r} instead (e.g. load_dataset({str(only)!r})).")
+        raise ValueError(f"{what} {root} has only one class subfolder, {only.name!r}: a classifier needs "
+                         f"at least two classes. {LAYOUT_HELP}")
+    return folders, loose
+
+
+def _list_class(folder: Path, root: Path) -> list[str]:
+    """Files directly in a class folder; raises if images sit in subfolders (nested too deep)."""
+    files, nested_dirs = [], []
+    for p in _visible(folder):
+        if p.is_file():
+            files.append(str(p))
+        elif p.is_dir():
+            deeper = _images_below(p)
+            if deeper:
+                nested_dirs.append((p, len(deeper)))
+    if nested_dirs:
+        where = ", ".join(f"{d.relative_to(root)}/ ({n}{'+' if n >= 1000 else ''} images)" for d, n in nested_dirs[:3])
+        raise ValueError(
+            f"images nested too deep in class folder {folder.name!r} of {root}: {where}. Each class "
+            f"folder must hold its images directly ({root}/{folder.name}/<image>); move them up a level, "
+            f"or make each subfolder a class of its own. Nothing was changed on disk.")
+    return files
+
+
+def _load_classes(root: Path, what: str, class_names: list[str] | None = None, check: bool = True,
+                  name: str = "") -> ImageSet:
+    folders, loose = _class_folders(root, what)
+    names = [p.name for p in folders]
+    if class_names is not None and names != class_names:
+        missing = sorted(set(class_names) - set(names))
+        extra = sorted(set(names) - set(class_names))
+        raise ValueError(f"{root} does not have the same class folders as train/: "
+                         + "; ".join(s for s in (f"missing {missing}" if missing else "",
+                                                 f"not in train/: {extra}" if extra else "") if s))
+    paths, labels = [], []
+    for i, folder in enumerate(folders):
+        files = _list_class(folder, root)
+        paths += files
+        labels += [i] * len(files)
+    s = _checked(name, paths, labels, names, check=check)
+    s.skipped = [(str(p), "not inside a class folder") for p in loose] + s.skipped
+    counts = s.counts()
+    empty = [c for c, n in counts.items() if n == 0]
+    if empty:
+        why = {}
+        for p, reason in s.skipped:
+            why.setdefault(Path(p).parent.name, []).append(f"{Path(p).name}: {reason}")
+        details = "; ".join(f"{c!r}" + (f" (skipped: {', '.join(why[c][:3])}{' ...' if len(why[c]) > 3 else ''})"
+                                        if c in why else " (no files)") for c in empty)
+        raise ValueError(f"{what} {root}: class folder(s) without a usable image: {details}. "
+                         f"Add images or move the folder out (nothing was changed on disk).")
+    return s
+
+
+def folder_layout(path: str | Path) -> dict:
+    """What :func:`load_folder` sees in ``path``: ``{"root", "train", "validation"}`` (validation may be None).
+
+    Raises FileNotFoundError for a missing path and NotADirectoryError for a file (e.g. a zip not yet extracted).
+    """
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise FileNotFoundError(f"no folder {str(root)!r} (looked at {root.resolve()}). Give the path of a folder "
+                                f"of class subfolders. {LAYOUT_HELP}")
+    if not root.is_dir():
+        hint = " Extract the archive first (e.g. shutil.unpack_archive)." if root.suffix.lower() in {".zip", ".tar", ".gz", ".tgz"} else ""
+        raise NotADirectoryError(f"{root} is a file, not a folder of class subfolders.{hint}")
+    train = root / "train"
+    if train.is_dir():
+        val = next((root / v for v in VALIDATION_NAMES if (root / v).is_dir()), None)
+        return {"root": root, "train": train, "validation": val}
+    return {"root": root, "train": None, "validation": None}
+
+
+def load_folder(path: str | Path, split: str | None = None, *, validation_fraction: float = 0.2,
+                per_class: int | None = -1, seed: int = 0, check: bool = True) -> ImageSet:
+    """A folder of class subfolders as a checked :class:`~transferkit.ImageSet` (see the module docstring).
+
+    ``split`` is ``"train"``, ``"validation"`` or ``"all"`` (default: ``"train"`` when the folder has
+    ``train/``, else ``"all"``). Without a validation folder, ``"train"``/``"validation"`` come from a
+    seeded, stratified split with ``validation_fraction`` of each class held out, the same for the
+    same ``seed``. ``per_class`` caps the images per class like :func:`~transferkit.load_dataset`
+    (default: no cap, ``QUICK_IMAGES_PER_CLASS`` in quick mode).
+    """
+    layout = folder_layout(path)
+    root = layout["root"]
+    label = root.resolve().name or str(root)
+    if split is None:
+        split = "train" if layout["train"] else "all"
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    if layout["train"] is not None:
+        train = _load_classes(layout["train"], "the train folder", check=check, name=f"{label}/train")
+        if layout["validation"] is not None:
+            val = _load_classes(layout["validation"], "the validation folder", train.class_names, check=check,
+                                name=f"{label}/validation")
+            if split == "all":
+                s = ImageSet(f"{label}/all", train.paths + val.paths, np.concatenate([train.labels, val.labels]),
+                             train.class_names, train.skipped + val.skipped)
+            else:
+                s = train if split == "train" else val
+        else:
+            s = _split(train, split, validation_fraction, seed, label)
+    else:
+        s = _split(_load_classes(root, "folder", check=check, name=label), split, validation_fraction, seed, label)
+    if per_class == -1:
+        per_class = pick(None, QUICK_IMAGES_PER_CLASS)
+    return s.take_per_class(per_class, seed=seed)
+
+
+def _split(s: ImageSet, split: str, fraction: float, seed: int, label: str) -> ImageSet:
+    if split == "all":
+        s.name = f"{label}/all" if "/" not in s.name else s.name
+        return s
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"validation_fraction must lie strictly between 0 and 1, got {fraction}")
+    small = [c for c, n in s.counts().items() if n < 2]
+    if small:
+        raise ValueError(f"{label}: classes {small} have fewer than 2 images, too few to split into train and "
+                         f"validation; add images, or use split='all'")
+    train, val = s.split(fraction, seed=seed)
+    part = train if split == "train" else val
+    part.name = f"{label}/{split}"
+    return part
+
+
+def upload_folder(target: str | Path | None = None) -> Path | None:
+    """In Colab: pick a ``.zip`` of class folders to upload; it is extracted and its folder of classes returned.
+
+    The archive goes to ``<target>`` (default: the kit's cache, ``uploads/<zip name>``); a zip holding
+    one top folder (as "Compress" makes them) is entered, so the result can go straight to
+    :func:`load_folder`. Elsewhere it says what to do instead and returns None.
+    """
+    import io
+    import zipfile
+
+    try:
+        from google.colab import files  # type: ignore
+    except ImportError:
+        print("Uploading works in Colab; here, set MY_FOLDER to the path of your folder of class subfolders.")
+        return None
+    uploaded = files.upload()
+    if not uploaded:
+        print("No file was uploaded.")
+        return None
+    name, data = next(iter(uploaded.items()))
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ValueError(f"{name} is not a zip file: compress your folder of class subfolders to a .zip first")
+    from .config import cache_dir
+
+    root = Path(target) if target else cache_dir("uploads") / Path(name).stem
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        z.extractall(root)
+    inner = [p for p in _visible(root) if p.is_dir()]
+    while len(inner) == 1 and not [p for p in _visible(root) if p.is_file()] \
+            and all(q.is_dir() for q in _visible(inner[0])):  # a wrapper folder: go in
+        root = inner[0]
+        inner = [p for p in _visible(root) if p.is_dir()]
+    print(f"extracted {name} to {root}")
+    return root
