@@ -3,18 +3,23 @@
 The two-stage recipe (Chollet, *Deep Learning with Python*; the Keras transfer-learning guide):
 
 1. :func:`build_classifier` puts light augmentation and a fresh softmax head on a frozen backbone;
-   :func:`train_head` trains only that head.
+   :func:`train_head` trains only that head (or :func:`head_from_features` trains it in seconds
+   on cached pooled features and copies it in).
 2. :func:`unfreeze_top` makes the top of the pretrained network trainable (BatchNorm layers stay
-   frozen), and :func:`fine_tune` **recompiles** with a ~10x lower learning rate and continues with
-   early stopping on the validation loss, keeping the best epoch's weights.
+   frozen), and :func:`fine_tune` **recompiles** with a lower learning rate and continues with
+   early stopping on the validation loss, keeping the best epoch's weights. (The Keras guide
+   unfreezes the whole base at 1e-5; TensorFlow's tutorial unfreezes the top layers at a rate
+   10x below the head's; fastai uses smaller rates for earlier layers, "discriminative" rates.)
 
 Recompiling matters: ``trainable`` changes only take effect in ``fit`` after ``compile``, and a
-large learning rate on pretrained weights wrecks them in the first few steps.
+large learning rate on pretrained weights wrecks them in the first few steps. Choose settings on
+a split carved from the training set (:func:`carve_validation`) and test once.
 
+>>> fit, validation = carve_validation(train)
 >>> model = build_classifier(load_backbone(), num_classes=2)
->>> h1 = train_head(model, train, validation, epochs=3)
+>>> h1 = train_head(model, fit, validation, epochs=3)
 >>> unfreeze_top(model, 0.3)
->>> h2 = fine_tune(model, train, validation, epochs=10)
+>>> h2 = fine_tune(model, fit, validation, epochs=10)
 >>> plot_history(merge_histories(h1, h2), marker_at=len(h1.epoch))
 """
 
