@@ -15,7 +15,15 @@ test set and choose nothing. Four models:
   learning rate, trained with augmentation and early stopping on the carved split.
 
 Prints ``key: value`` lines. The seconds of the frozen head and the fine-tune include the feature
-extraction their head was trained on; timings are inflated when other processes share the CPU.
+extraction their head was trained on (0 s when the features are cached); timings are inflated when
+other processes share the CPU.
+
+What was tried on the carved validation split (400 images; head from features: loss 0.0372, 5 errors):
+unfreeze from ``conv_dw_10`` at 3e-5 reached its best loss, 0.033-0.036 (3-5 errors), after 2-3 epochs, then rose;
+at 1e-4 the first epoch already gave loss 0.050 (train loss 0.25), so 3e-5 was kept. Keras 3's
+``SparseCategoricalCrossentropy`` has no ``label_smoothing`` (it would need one-hot labels), so it was
+not tried. On the 1,000 test images the fine-tune lands 0.989-0.991 between runs (9-11 errors; the
+probe 11): the gain over the probe is within run-to-run noise.
 """
 
 from __future__ import annotations
