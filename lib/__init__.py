@@ -33,6 +33,7 @@ from .lab import check, describe_counts, hint
 from .training import (
     augmentation_layers, best_epoch, build_classifier, compile_for_training, fine_tune, freeze_backbone,
     merge_histories, pretrained_part, show_augmentation, train_head, training_pipeline, unfreeze_top,
+    carve_validation, head_from_features,
 )
 from .evaluation import (
     Prediction, accuracy_of, confusion_matrix, most_confident_wrong, plot_accuracy_comparison,

@@ -3,27 +3,38 @@
 The two-stage recipe (Chollet, *Deep Learning with Python*; the Keras transfer-learning guide):
 
 1. :func:`build_classifier` puts light augmentation and a fresh softmax head on a frozen backbone;
-   :func:`train_head` trains only that head.
+   :func:`train_head` trains only that head (or :func:`head_from_features` trains it in seconds
+   on cached pooled features and copies it in).
 2. :func:`unfreeze_top` makes the top of the pretrained network trainable (BatchNorm layers stay
-   frozen), and :func:`fine_tune` **recompiles** with a ~10x lower learning rate and continues with
-   early stopping on the validation loss, keeping the best epoch's weights.
+   frozen), and :func:`fine_tune` **recompiles** with a lower learning rate and continues with
+   early stopping on the validation loss, keeping the best epoch's weights. (The Keras guide
+   unfreezes the whole base at 1e-5; TensorFlow's tutorial unfreezes the top layers at a rate
+   10x below the head's; fastai uses smaller rates for earlier layers, "discriminative" rates.)
 
 Recompiling matters: ``trainable`` changes only take effect in ``fit`` after ``compile``, and a
-large learning rate on pretrained weights wrecks them in the first few steps.
+large learning rate on pretrained weights wrecks them in the first few steps. Choose settings on
+a split carved from the training set (:func:`carve_validation`) and test once.
 
+>>> fit, validation = carve_validation(train)
 >>> model = build_classifier(load_backbone(), num_classes=2)
->>> h1 = train_head(model, train, validation, epochs=3)
+>>> h1 = train_head(model, fit, validation, epochs=3)
 >>> unfreeze_top(model, 0.3)
->>> h2 = fine_tune(model, train, validation, epochs=10)
+>>> h2 = fine_tune(model, fit, validation, epochs=10)
 >>> plot_history(merge_histories(h1, h2), marker_at=len(h1.epoch))
 """
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 
 from .backbones import base_layer_name, input_size
 from .datasets import ImageSet, read_image_tf
+
+# training_pipeline shuffles the fit set itself; Keras 3 warns on every ``fit(dataset)`` that its own
+# (default) shuffle=True does not apply to a tf.data pipeline, which in a lesson is only noise.
+warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will be ignored")
 
 DEFAULT_UNFREEZE = 0.3
 """Fraction of the pretrained network's layers (from the top) that :func:`unfreeze_top` unfreezes."""
@@ -221,6 +232,61 @@ def fine_tune(model: keras.Model, train_ds, val_ds, *, epochs: int, learning_rat
     compile_for_training(model, learning_rate)
     stop = keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True, verbose=0)
     return _fit(model, train_ds, val_ds, epochs, [stop, *(callbacks or [])], verbose, batch_size, initial_epoch)
+
+
+# --------------------------------------------------------------------------- honest evaluation
+
+
+VALIDATION_FRACTION = 0.2
+"""Share of each class of ``train`` that :func:`carve_validation` holds out to choose settings on."""
+
+
+def carve_validation(train: ImageSet, fraction: float = VALIDATION_FRACTION, seed: int = 0) -> tuple[ImageSet, ImageSet]:
+    """``(fit, validation)``: a seeded, stratified split of a training set.
+
+    Every choice (epochs, learning rate, how much to unfreeze, early stopping) is made on
+    ``validation``, so a data set's own held-out split can be used once, as a test set that chose nothing.
+    """
+    fit, held = train.split(fraction, seed)
+    return fit.subset(range(len(fit)), f"{train.name}[fit]"), held.subset(range(len(held)), f"{train.name}[carved validation]")
+
+
+def head_from_features(model: keras.Model, train_features: tuple, val_features: tuple | None = None, *,
+                       epochs: int | None = None, learning_rate: float = 1e-3, batch_size: int = 64, patience: int = 20,
+                       seed: int = 0, verbose=0) -> keras.callbacks.History:
+    """Trains ``model``'s ``Dense`` head on cached pooled features, then copies its weights into the model.
+
+    ``train_features``/``val_features`` are ``(features, labels)`` from :func:`~transferkit.extract_features`
+    with the same pretrained network, so the head sees exactly what it sees inside ``model`` (the
+    pooled features; augmentation does not apply). An epoch costs milliseconds instead of a pass of
+    every image through the CNN, so the head can train for many epochs (at most ``epochs``: 200, or 40
+    in quick mode): a good start for fine-tuning.
+    The head is ``model.get_layer("classifier")``, after a dropout layer named ``"dropout"`` if there is one.
+    Early stopping on the validation loss keeps the best epoch (with ``val_features``).
+    """
+    from .config import pick
+
+    epochs = epochs or pick(200, 40)
+    head = model.get_layer("classifier")
+    x, y = train_features
+    if x.ndim != 2 or x.shape[1] != head.input.shape[-1]:
+        raise ValueError(f"the head takes {head.input.shape[-1]} features per image, got an array of shape {x.shape}")
+    names = [layer.name for layer in model.layers]
+    rate = model.get_layer("dropout").rate if "dropout" in names else 0.0
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((x.shape[1],), name="features")
+    h = keras.layers.Dropout(rate)(inputs) if rate else inputs
+    dense = keras.layers.Dense(head.units, activation=head.activation, name="classifier")
+    probe = keras.Model(inputs, dense(h), name="head_on_features")
+    probe.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    callbacks = []
+    if val_features is not None:
+        callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True))
+    history = probe.fit(x, y, validation_data=val_features, epochs=epochs, batch_size=batch_size,
+                        callbacks=callbacks, verbose=verbose)
+    head.set_weights(dense.get_weights())
+    return history
 
 
 def merge_histories(h1, h2) -> dict:

@@ -217,3 +217,44 @@ def test_scratch_cnn_starts_random_learns_and_shrinks_for_tiny_images():
     assert sum(isinstance(layer, keras.layers.MaxPooling2D) for layer in tiny.layers) == 1
     with pytest.raises(ValueError, match="at least 2 classes"):
         scratch_cnn(1)
+
+
+def test_carve_validation_is_seeded_stratified_and_disjoint(shared_data):
+    train = tk.load_dataset("cats_and_dogs_filtered", "train", per_class=None, check=False)
+    fit, validation = training.carve_validation(train)
+    assert len(fit) + len(validation) == len(train) == 2000
+    assert validation.counts() == {"cats": 200, "dogs": 200}  # 20% of each class
+    assert not set(fit.paths) & set(validation.paths)
+    assert set(fit.paths) | set(validation.paths) == set(train.paths)
+    assert all(train.labels[train.paths.index(p)] == y for p, y in zip(validation.paths, validation.labels))
+    again, validation_again = training.carve_validation(train)
+    assert validation_again.paths == validation.paths  # seeded: the same photos every run
+    _, other = training.carve_validation(train, seed=1)
+    assert other.paths != validation.paths
+    assert len(training.carve_validation(train, 0.1)[1]) == 200
+
+
+def test_head_from_features_trains_the_models_own_head(imagenet_weights, shared_data):
+    """A head trained on cached pooled features gives the full model the same answers, and good ones."""
+    import keras
+
+    fit = tk.load_dataset("cats_and_dogs_filtered", "train", per_class=40)
+    val = tk.load_dataset("cats_and_dogs_filtered", "validation", per_class=25)
+    features = tk.load_backbone(alpha=0.25)
+    fit_f = tk.extract_features(features, fit, cache=False, progress=False)
+    val_f = tk.extract_features(features, val, cache=False, progress=False)
+    keras.utils.set_random_seed(0)
+    model = training.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
+    before = [np.array(w) for w in model.get_layer("classifier").weights]
+    history = training.head_from_features(model, fit_f, val_f, epochs=300, patience=10)
+    assert 10 < len(history.epoch) < 300  # early stopping on the validation loss ended it
+    after = model.get_layer("classifier").get_weights()
+    assert not np.allclose(before[0], after[0])
+    # the full model (raw pixels in, frozen network, pooled features, the copied head) answers as the head did
+    probs = np.asarray(model.predict(np.concatenate([x for x, _ in val.as_tf(224, 25)]), verbose=0))
+    direct = keras.ops.softmax(val_f[0] @ after[0] + after[1]).numpy()
+    np.testing.assert_allclose(probs, direct, atol=1e-4)
+    assert (probs.argmax(1) == val.labels).mean() >= 0.85  # chance is 0.5
+    assert len(model.trainable_weights) == 2  # the backbone is still frozen
+    with pytest.raises(ValueError, match="256 features"):
+        training.head_from_features(model, (np.zeros((4, 10)), np.zeros(4)))
