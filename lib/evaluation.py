@@ -195,15 +195,24 @@ def show_prediction(model: keras.Model, source, class_names: Sequence[str]) -> P
     return pred
 
 
-def upload_photo() -> bytes | None:
-    """In Colab, opens a file picker and returns the uploaded photo's bytes; elsewhere explains what to do."""
+def colab_upload(instead: str) -> tuple[str, bytes] | None:
+    """In Colab, opens a file picker and returns the first uploaded file's ``(name, bytes)``.
+
+    Elsewhere (or when nothing was picked) it prints what to do (``instead``) and returns None.
+    """
     try:
         from google.colab import files  # type: ignore
     except ImportError:
-        print("Uploading works in Colab; here, set PHOTO to the path of an image file instead.")
+        print(f"Uploading works in Colab; here, {instead}")
         return None
     uploaded = files.upload()
     if not uploaded:
         print("No file was uploaded.")
         return None
-    return next(iter(uploaded.values()))
+    return next(iter(uploaded.items()))
+
+
+def upload_photo() -> bytes | None:
+    """In Colab, opens a file picker and returns the uploaded photo's bytes; elsewhere explains what to do."""
+    picked = colab_upload("set PHOTO to the path of an image file instead.")
+    return picked[1] if picked else None

@@ -211,16 +211,12 @@ def upload_folder(target: str | Path | None = None) -> Path | None:
     import io
     import zipfile
 
-    try:
-        from google.colab import files  # type: ignore
-    except ImportError:
-        print("Uploading works in Colab; here, set MY_FOLDER to the path of your folder of class subfolders.")
+    from .evaluation import colab_upload
+
+    picked = colab_upload("set MY_FOLDER to the path of your folder of class subfolders.")
+    if not picked:
         return None
-    uploaded = files.upload()
-    if not uploaded:
-        print("No file was uploaded.")
-        return None
-    name, data = next(iter(uploaded.items()))
+    name, data = picked
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ValueError(f"{name} is not a zip file: compress your folder of class subfolders to a .zip first")
     from .config import cache_dir
