@@ -6,8 +6,9 @@ The two-stage recipe (Chollet, *Deep Learning with Python*; the Keras transfer-l
    :func:`train_head` trains only that head (or :func:`head_from_features` trains it in seconds
    on cached pooled features and copies it in).
 2. :func:`unfreeze_top` makes the top of the pretrained network trainable (BatchNorm layers stay
-   frozen), and :func:`fine_tune` **recompiles** with a lower learning rate and continues with
-   early stopping on the validation loss, keeping the best epoch's weights. (The Keras guide
+   frozen), and :func:`fine_tune` **recompiles** with a lower learning rate and continues, either
+   with early stopping on the validation loss (keeping the best epoch's weights) or, as notebook 02
+   does, for a fixed number of epochs while the learning rate decays to zero (``decay=True``). (The Keras guide
    unfreezes the whole base at 1e-5; TensorFlow's tutorial unfreezes the top layers at a rate
    10x below the head's; fastai uses smaller rates for earlier layers, "discriminative" rates.)
 
@@ -116,8 +117,12 @@ def pretrained_part(model: keras.Model) -> keras.Model:
     return model.get_layer(base_layer_name(model))
 
 
-def compile_for_training(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
-    """Compiles with Adam, sparse categorical cross-entropy (integer labels) and accuracy; returns the model."""
+def compile_for_training(model: keras.Model,
+                         learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3) -> keras.Model:
+    """Compiles with Adam, sparse categorical cross-entropy (integer labels) and accuracy; returns the model.
+
+    ``learning_rate`` is a number or a schedule such as ``keras.optimizers.schedules.CosineDecay``.
+    """
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model
@@ -217,21 +222,34 @@ def train_head(model: keras.Model, train_ds, val_ds, *, epochs: int, learning_ra
     return _fit(model, train_ds, val_ds, epochs, callbacks, verbose, batch_size)
 
 
-def fine_tune(model: keras.Model, train_ds, val_ds, *, epochs: int, learning_rate: float = 1e-4, patience: int = 3,
-              initial_epoch: int = 0, callbacks=None, verbose="auto", batch_size: int = 32) -> keras.callbacks.History:
-    """Stage 2: recompiles with a low learning rate and trains with early stopping on ``val_loss``.
+def fine_tune(model: keras.Model, train_ds, val_ds, *, epochs: int, learning_rate: float = 1e-4,
+              patience: int | None = 3, decay: bool = False, initial_epoch: int = 0, callbacks=None, verbose="auto",
+              batch_size: int = 32) -> keras.callbacks.History:
+    """Stage 2: recompiles with a low learning rate and trains the unfrozen top of the network.
 
-    Call :func:`unfreeze_top` first. Training stops once the validation loss has not improved for
-    ``patience`` epochs and the weights of the best epoch are restored (Keras 3 does that also when all ``epochs`` ran).
+    Call :func:`unfreeze_top` first. With ``patience``, training stops once the validation loss has
+    not improved for ``patience`` epochs and the weights of the best epoch are restored (Keras 3
+    does that also when all ``epochs`` ran). With ``decay=True`` the learning rate falls from
+    ``learning_rate`` to 0 along a cosine over the ``epochs`` (``keras.optimizers.schedules.CosineDecay``),
+    so the weights settle; pass ``patience=None`` to run every epoch and keep the last one, the
+    schedule's end, rather than an epoch a noisy validation loss happened to favour.
     ``initial_epoch`` only numbers the epochs (e.g. continue after the head's epochs).
     """
     if not pretrained_part(model).trainable_weights:
         raise ValueError("nothing in the pretrained network is trainable: call unfreeze_top(model) before fine_tune")
-    if val_ds is None:
-        raise ValueError("fine_tune needs validation data: early stopping watches the validation loss")
-    compile_for_training(model, learning_rate)
-    stop = keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True, verbose=0)
-    return _fit(model, train_ds, val_ds, epochs, [stop, *(callbacks or [])], verbose, batch_size, initial_epoch)
+    if val_ds is None and patience is not None:
+        raise ValueError("early stopping watches the validation loss: pass validation data, or patience=None")
+    train = _as_dataset(train_ds, model, batch_size, shuffle=True)
+    rate = learning_rate
+    if decay:
+        steps = int(train.cardinality())
+        if steps <= 0:
+            raise ValueError("decay=True needs a training set of known, finite length (a batched tf.data pipeline)")
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps)
+    compile_for_training(model, rate)
+    stop = [] if patience is None else [
+        keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True, verbose=0)]
+    return _fit(model, train, val_ds, epochs, [*stop, *(callbacks or [])], verbose, batch_size, initial_epoch)
 
 
 # --------------------------------------------------------------------------- honest evaluation

@@ -116,6 +116,31 @@ def test_fine_tune_recompiles_trains_the_top_and_leaves_batchnorm_statistics(ima
     assert not any("_bn/" in p for p in changed)  # moving means/variances and gamma/beta untouched
 
 
+def test_fine_tune_with_decay_runs_every_epoch_keeps_the_last_and_ends_at_rate_zero(small_model):
+    import keras
+    import tensorflow as tf
+
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 255, (16, 64, 64, 3)).astype("float32")
+    y = rng.integers(0, 3, 16).astype("int32")
+    train = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)  # 2 steps per epoch
+    val = tf.data.Dataset.from_tensor_slices((x, (y + 1) % 3)).batch(8)  # worse the better the fit: early stopping would stop
+    training.unfreeze_top(small_model, 0.3)
+    rates, seen = [], []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda e, logs: rates.append(float(small_model.optimizer.learning_rate)),
+        on_epoch_end=lambda e, logs: seen.append(small_model.get_weights()))
+    h = training.fine_tune(small_model, train, val, epochs=4, learning_rate=1e-2, patience=None, decay=True,
+                           callbacks=[record], verbose=0)
+    assert h.epoch == [0, 1, 2, 3]  # no early stopping
+    assert rates[0] == pytest.approx(1e-2) and rates == sorted(rates, reverse=True) and rates[-1] > 0
+    assert float(small_model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # the cosine ends at 0
+    assert all(np.array_equal(a, b) for a, b in zip(small_model.get_weights(), seen[-1]))  # the last epoch is kept
+    training.fine_tune(small_model, train, None, epochs=1, patience=None, verbose=0)  # no validation needed then
+    with pytest.raises(ValueError, match="patience=None"):
+        training.fine_tune(small_model, train, None, epochs=1)
+
+
 def test_fine_tune_restores_the_best_epoch(small_model):
     import keras
     import tensorflow as tf
