@@ -79,8 +79,9 @@ def test_every_notebook_starts_with_its_badge_and_has_the_same_setup_cell():
     texts = set(setups.values())
     assert len(texts) == 1, f"setup cells differ: {sorted(setups)}"
     text = texts.pop()
-    assert text.startswith(SETUP_MARK) and f'KIT_URL = "{url}"' in text
-    assert "--quiet" not in text and " -q" not in text  # pip's own messages must show when it fails
+    assert text.startswith("import sys  " + SETUP_MARK) and f"git+{url}\"" in text
+    install = text[text.index("pip install"):]
+    assert "-qq" not in install and "--quiet" not in install  # one -q hides progress, never pip's errors
     assert text == _tool().setup_source(url)
 
 
@@ -130,7 +131,7 @@ def test_colab_url_rewrites_every_notebook_and_the_readme_and_only_the_two_cells
         rel = path.relative_to(root).as_posix()
         assert _source(cells[0]).endswith(f"]({base}{rel})"), rel
         code = [c for c in cells if c["cell_type"] == "code"]
-        assert 'KIT_URL = "https://github.com/someone/fork-kit"' in _source(code[0])
+        assert 'git+https://github.com/someone/fork-kit"' in _source(code[0])
         assert _rest(cells) == _rest(old["cells"]), f"{rel}: a cell other than the badge and setup changed"
     assert json.loads(nested.read_text())["cells"][3]["source"] == ["x = 1"]
     assert json.loads(checkpoint.read_text()) == plain  # checkpoints untouched
@@ -161,32 +162,54 @@ def _python(code: str, **env: str | None) -> subprocess.CompletedProcess:
                           env=environ, cwd=REPO.parent)
 
 
+def _ipython(cell: str, python: Path, block_kit: bool = False, **env: str) -> subprocess.CompletedProcess:
+    """Runs ``cell`` as IPython runs a notebook cell (``!`` lines included), with ``sys.executable`` set
+    to ``python``; ``block_kit`` makes ``import transferkit`` fail in that process, as where it is absent."""
+    prelude = (_BLOCK.format(name="transferkit") if block_kit else "") + f"import sys; sys.executable = {str(python)!r}\n"
+    environ = {**os.environ, "NO_COLOR": "1", **env}
+    return subprocess.run([sys.executable, "-m", "IPython", "--quick", "--colors=nocolor", "-c", prelude + cell],
+                          capture_output=True, text=True, timeout=600, env=environ, cwd=REPO.parent)
+
+
+def _logging_python(tmp_path: Path, real: str) -> tuple[Path, Path]:
+    """A stand-in interpreter that records its arguments in a log, then runs ``real`` with them."""
+    log = tmp_path / "calls.log"
+    wrapper = tmp_path / "python"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper, log
+
+
+def test_setup_cell_is_three_lines_and_names_what_it_imports():
+    lines = _tool().setup_source(_pyproject()[0]).splitlines()
+    assert len(lines) <= 3, lines
+    assert lines[-1] == "import transferkit as tk, keras"
+
+
 def test_setup_cell_stops_with_pips_own_message_when_the_install_fails(tmp_path):
+    """Where pip does not know the kit (a fresh venv, as in Colab), the cell runs pip; pip's error
+    shows in the cell's output and the import after it stops the cell."""
+    import venv
+
+    env = tmp_path / "env"
+    venv.EnvBuilder(with_pip=True).create(env)
+    python, log = _logging_python(tmp_path, str(env / "bin" / "python"))
     missing = (tmp_path / "no-such-repository").as_uri()
-    cell = _tool().setup_source(missing)
-    result = _python(_BLOCK.format(name="transferkit") + cell)
-    assert result.returncode != 0
-    assert f"Installing transferkit from {missing}" in result.stdout
-    assert "git clone" in result.stdout and "ERROR" in result.stdout, result.stdout  # pip's own words
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("RuntimeError: pip could not install the kit (its message is above)"), result.stderr
-    assert "ModuleNotFoundError" not in result.stderr.replace("except ModuleNotFoundError", "")
+    result = _ipython(_tool().setup_source(missing), python, block_kit=True)
+    calls = log.read_text().splitlines()
+    assert calls[0] == "-m pip show -qq transferkit" and calls[1].startswith("-m pip install -q transferkit[tensorflow] @ git+" + missing), calls
+    output = result.stdout + result.stderr
+    assert "ERROR" in output and "no-such-repository" in output, output  # pip's own words
+    assert result.returncode != 0 and "ModuleNotFoundError: No module named 'transferkit'" in output, output
 
 
-def test_setup_cell_only_imports_where_the_kit_is_installed(monkeypatch, capsys):
-    import subprocess as sp
-
-    real_run = sp.run
-
-    def no_pip(args, *rest, **kwargs):
-        assert "pip" not in list(map(str, args)), f"the setup cell ran {args}"
-        return real_run(args, *rest, **kwargs)
-
-    monkeypatch.setattr(sp, "run", no_pip)
-    namespace: dict = {}
-    exec(_tool().setup_source(_pyproject()[0]), namespace)
-    assert capsys.readouterr().out.startswith("transferkit: ")
-    assert "load_backbone" in namespace and "pip" not in namespace
+def test_setup_cell_only_imports_where_the_kit_is_installed(tmp_path):
+    python, log = _logging_python(tmp_path, sys.executable)
+    cell = _tool().setup_source(_pyproject()[0]) + "\nprint('kit', tk.__name__, 'keras', keras.__version__)"
+    result = _ipython(cell, python)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert log.read_text().splitlines() == ["-m pip show -qq transferkit"]  # no install
+    assert "kit transferkit keras " in result.stdout
 
 
 def test_import_without_tensorflow_says_what_to_install_in_one_sentence():
@@ -305,11 +328,11 @@ def test_widgets_bars_plots_and_upload_in_a_kernel(tmp_path):
     cells = [
         _tool().setup_source(_pyproject()[0]),
         "from tqdm.auto import tqdm\nfor _ in tqdm(range(3), desc='bar'):\n    pass",
-        "plt.plot([0, 1], [1, 0]);",
-        "print(upload_photo())",
+        "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);",
+        "print(tk.upload_photo())",
         # Colab's file picker, as google.colab.files offers it
         "import sys, types\ncolab = sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
-        "colab.files = types.SimpleNamespace(upload=lambda: {'me.jpg': b'photo bytes'})\nprint(upload_photo())",
+        "colab.files = types.SimpleNamespace(upload=lambda: {'me.jpg': b'photo bytes'})\nprint(tk.upload_photo())",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO)}},
@@ -318,8 +341,7 @@ def test_widgets_bars_plots_and_upload_in_a_kernel(tmp_path):
     for i, out in enumerate(outputs):
         assert not [o for o in out if o["output_type"] == "error"], (i, out)
     setup = outputs[0]
-    assert [o["name"] for o in setup if o["output_type"] == "stream"] == ["stdout"], setup  # nothing on stderr
-    assert setup[0]["text"].startswith("transferkit: ")
+    assert not [o for o in setup if o.get("name") == "stderr"], setup  # no TensorFlow start-up notices
     widget = [o for o in outputs[1] if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widget, f"no progress-bar widget with ipywidgets {metadata.version('ipywidgets')}: {outputs[1]}"
     assert not [o for o in outputs[1] if o.get("name") == "stderr" and "IProgress" in o["text"]]

@@ -4,7 +4,10 @@ The repository URL lives in one place, ``pyproject.toml``'s ``[project.urls] Rep
 branch Colab opens in ``[tool.transferkit] colab-branch``). From it this script writes
 
 * the first code cell of every notebook under ``notebooks/`` (sub-folders included): the setup cell,
-  the same text everywhere, which installs the kit from that URL when it is not installed (Colab);
+  three lines, the same everywhere, which installs the kit from that URL when pip does not know it
+  (Colab) and then imports ``transferkit as tk`` and ``keras`` (the kit first: it keeps TensorFlow's
+  start-up notices out of the cell). IPython's ``!`` runs pip, so pip's own message shows when it
+  fails, and the import after it stops the cell;
 * a first markdown cell holding an "Open in Colab" badge for that notebook;
 * the Colab badges in the README's notebook table (one column, built from the notebooks' paths).
 
@@ -32,22 +35,9 @@ BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_CELL_ID = "colab-badge"
 
 SETUP_CELL = '''\
-# Setup: locally `make lab` has installed the kit; in Colab this cell installs it (Colab's TensorFlow stays).
-KIT_URL = "{url}"
-try:
-    import transferkit
-except ModuleNotFoundError:
-    import importlib, subprocess, sys
-    print("Installing transferkit from", KIT_URL)
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", f"transferkit[tensorflow] @ git+{{KIT_URL}}"],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if pip.returncode:
-        print(pip.stdout)
-        raise RuntimeError("pip could not install the kit (its message is above): "
-                           "check KIT_URL and the internet connection, then run this cell again") from None
-    importlib.invalidate_caches()
-from transferkit import *
-print(mode_banner())'''
+import sys  # Setup: Colab installs the kit here (locally, `make lab` did). If pip fails, its message shows and the import stops.
+!"{{sys.executable}}" -m pip show -qq transferkit || "{{sys.executable}}" -m pip install -q "transferkit[tensorflow] @ git+{url}"
+import transferkit as tk, keras'''
 
 _URL_LINE = re.compile(r'^(Repository\s*=\s*)"([^"]*)"', re.M)
 _BRANCH_LINE = re.compile(r'^(colab-branch\s*=\s*)"([^"]*)"', re.M)
