@@ -1,7 +1,7 @@
 """Exercise checks for the labs: a student's answer gets a tick or a hint, and the lab goes on.
 
 Convention for exercise cells: the student replaces ``...`` with an answer (most answers are small
-functions), then the cell ends with ``answer = check("exercise name", answer, **context)``.
+functions), then the cell ends with ``answer = tk.check("exercise name", answer, **context)``.
 ``check`` tests what the answer *does* - it calls a function on inputs the check makes itself -
 and prints one of
 
@@ -12,8 +12,13 @@ and prints one of
 
 A lent reference is the kit's own answer, announced as such: the exercise stays open and is never
 ticked. An answer that *is* a kit function, or that calls one of the kit functions the exercise
-asks you to write yourself (``build_classifier``, ``unfreeze_top``, ``compile_for_training``,
-``top_k_accuracy``, ...), gets ``✗``: the kit's calls are watched while the answer runs.
+asks you to write yourself (``unfreeze_top``, ``compile_for_training``, ``top_k_accuracy``, ...),
+gets ``✗``: the kit's calls are watched while the answer runs.
+
+**Strict mode** (``TRANSFERKIT_STRICT=1``, for worked solutions in CI): an answer that is not right
+raises :class:`AnswerNotAccepted` (an ``AssertionError`` naming the exercise) instead of lending the
+reference. In any mode, an error in the student's code is a ``✗`` that names it, while an error in
+a check's own code is raised as it is: a broken check is a crash, never a verdict.
 
 ``hint(name)`` prints the hints of an exercise, in words; ``EXERCISES`` lists them. ``verify``
 returns ``(status, message)`` without printing or lending anything (for tests).
@@ -24,6 +29,7 @@ from __future__ import annotations
 import ast
 import difflib
 import inspect
+import os
 import sys
 import textwrap
 from dataclasses import dataclass, field
@@ -44,8 +50,25 @@ HEAD_LEARNING_RATE = 1e-3
 """The learning rate of stage 1 (a fresh head); a fine-tuning rate must be lower."""
 
 
+STRICT_VARIABLE = "TRANSFERKIT_STRICT"
+"""The environment variable that turns strict mode on (``TRANSFERKIT_STRICT=1``)."""
+
+
+def strict_mode() -> bool:
+    """True when ``TRANSFERKIT_STRICT`` is set to a true value: ``check`` then raises on any answer that is not right."""
+    return os.environ.get(STRICT_VARIABLE, "").strip().lower() not in {"", "0", "false", "no", "off"}
+
+
+class AnswerNotAccepted(AssertionError):
+    """Raised by :func:`check` in strict mode when an answer is wrong or missing; the message names the exercise."""
+
+
 class NotAnswered(Exception):
     """Raised by a test when the answer is still the ``...`` placeholder."""
+
+
+class AnswerFailed(Exception):
+    """The student's code raised an error while a check ran it (the check itself did not fail)."""
 
 
 class KitFunctionUsed(Exception):
@@ -91,7 +114,10 @@ def _get(name: str) -> Exercise:
 
 
 def verify(name: str, answer, **context) -> tuple[str, str]:
-    """``("correct" | "wrong" | "missing", message)`` for an answer, printing nothing."""
+    """``("correct" | "wrong" | "missing", message)`` for an answer, printing nothing.
+
+    An error raised by the student's code is ``"wrong"``; an error raised by the check's own code propagates.
+    """
     ex = _get(name)
     if _placeholder(answer) or _is_stub(answer):
         return "missing", "not answered yet"
@@ -102,20 +128,25 @@ def verify(name: str, answer, **context) -> tuple[str, str]:
         problem = ex.test(answer, **context)
     except NotAnswered as e:
         return "missing", str(e) or "not answered yet"
-    except KitFunctionUsed as e:
+    except (KitFunctionUsed, AnswerFailed) as e:
         return "wrong", str(e)
-    except Exception as e:  # the student's code failed: say how
-        return "wrong", f"your answer raised {type(e).__name__}: {e}"
+    # any other exception is a bug in the check itself: it propagates, with its traceback
     return ("correct", "correct!") if problem is None else ("wrong", problem)
 
 
 def check(name: str, answer, **context):
-    """Checks an answer, prints the verdict, returns the answer (right) or the reference (otherwise)."""
+    """Checks an answer, prints the verdict, returns the answer (right) or the reference (otherwise).
+
+    In strict mode (:func:`strict_mode`) an answer that is not right raises :class:`AnswerNotAccepted`.
+    """
     ex = _get(name)
     status, message = verify(name, answer, **context)
     if status == "correct":
         print(f"✓ {name}: {message}")
         return answer
+    if strict_mode():
+        raise AnswerNotAccepted(f"exercise {name!r} is {'not answered' if status == 'missing' else 'wrong'} "
+                                f"({STRICT_VARIABLE}=1): {message}")
     first_hint = ex.hints[0] if ex.hints else ""
     if status == "missing":
         print(f"○ {name}: {message}. Hint: {first_hint}")
@@ -154,7 +185,8 @@ def _call(fn, *args):
     """Calls the student's ``fn`` while watching which kit functions run inside it.
 
     Raises :class:`KitFunctionUsed` when one of them runs (however it was reached: by name, through
-    ``transferkit.``, an alias or a wrapper) and :class:`NotAnswered` when ``fn`` returns nothing.
+    ``transferkit.``, an alias or a wrapper), :class:`AnswerFailed` when ``fn`` raises, and
+    :class:`NotAnswered` when ``fn`` returns nothing.
     """
     watched = _kit_functions()
     used: list[str] = []
@@ -165,15 +197,15 @@ def _call(fn, *args):
 
     previous = sys.getprofile()
     sys.setprofile(spy)
+    failure = None
     try:
         out = fn(*args)
-    except Exception:
-        if used:
-            out = None
-        else:
-            raise
+    except Exception as e:  # the student's code failed: reported as their answer's error, not the check's
+        out, failure = None, e
     finally:
         sys.setprofile(previous)
+    if failure is not None and not used:
+        raise AnswerFailed(f"your answer raised {type(failure).__name__}: {failure}") from failure
     if used:
         raise KitFunctionUsed(f"your answer calls the kit's `{used[0]}`: the exercise is to write those lines yourself")
     if _placeholder(out):
@@ -230,18 +262,23 @@ def _test_breed(fn) -> str | None:
 
 
 def _split_reference(trainval, **_):
-    return trainval.split(0.2, seed=0)
+    return training.carve_validation(trainval)
 
 
 @exercise("validation_split", _split_reference, [
     "Carve validation out of trainval - never out of test: the test set is only looked at at the end.",
-    "An ImageSet has a method that splits off a fraction of every breed (stratified); about a fifth is usual.",
-    "Give it a fixed seed, so the split is the same every time you run the notebook.",
+    "Notebooks 01 and 02 carved their validation split with the kit's carve_validation: a fifth of every class "
+    "(stratified), always the same images.",
+    "Hand it the set to carve from; it gives back the pair (train, validation), with a fixed seed.",
 ])
 def _test_split(answer, trainval, test=None) -> str | None:
+    from .datasets import ImageSet
+
     if not (isinstance(answer, tuple) and len(answer) == 2):
         return "expected a pair (train, validation)"
     train, val = answer
+    if not (isinstance(train, ImageSet) and isinstance(val, ImageSet)):
+        return f"expected two image sets, got a {type(train).__name__} and a {type(val).__name__}"
     tv = set(trainval.paths)
     a, b = set(train.paths), set(val.paths)
     if test is not None and (a | b) & set(test.paths):
@@ -319,7 +356,15 @@ def _test_species_accuracy(fn) -> str | None:
 
 
 def _reference_head(backbone, num_classes):
-    return training.build_classifier(backbone, num_classes, seed=0)
+    import keras
+
+    backbone.trainable = False
+    inputs = keras.Input(backbone.input_shape[1:], name="image")
+    x = keras.layers.RandomFlip("horizontal", seed=0)(inputs)
+    x = backbone(x, training=False)
+    x = keras.layers.Dropout(0.2)(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
 
 
 def _weight_ids(weights) -> set[int]:
@@ -363,7 +408,10 @@ def _test_head(fn, backbone, num_classes: int = 37) -> str | None:
         return "your function ignores num_classes (or hands back the same model every time): build a new head per call"
     shape = tuple(d or 224 for d in model.input_shape[1:])
     x = np.random.default_rng(0).uniform(0, 255, size=(2, *shape)).astype("float32")
-    p = np.asarray(model(x, training=False))
+    try:
+        p = np.asarray(model(x, training=False))
+    except Exception as e:  # the student's model failed on a batch of images
+        raise AnswerFailed(f"your model raised {type(e).__name__} on a batch of images: {e}") from e
     if not (np.all(p >= 0) and np.allclose(p.sum(axis=1), 1.0, atol=1e-3)):
         return "the outputs are not probabilities (each image's should be >= 0 and sum to 1)"
     return None

@@ -13,6 +13,12 @@ import transferkit as tk
 from transferkit import lab, metrics
 
 
+@pytest.fixture(autouse=True)
+def not_strict(monkeypatch):
+    """The checks' own behaviour (✗, ○, a lent reference) whatever TRANSFERKIT_STRICT the shell has."""
+    monkeypatch.delenv("TRANSFERKIT_STRICT", raising=False)
+
+
 # --------------------------------------------------------------------------- a student's answers
 
 
@@ -246,3 +252,52 @@ def test_hints_are_words_not_code(capsys):
             assert not code.search(h), (name, h)
         lab.hint(name)
     assert "1. " in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- strict mode (worked solutions in CI)
+
+
+def test_strict_mode_raises_on_a_wrong_answer_and_names_the_exercise(monkeypatch, capsys):
+    monkeypatch.setenv("TRANSFERKIT_STRICT", "1")
+    assert lab.strict_mode()
+    with pytest.raises(AssertionError, match="'top_k_accuracy' is wrong"):
+        lab.check("top_k_accuracy", lambda y, p, k: my_top_k_accuracy(y, p, 1))
+    with pytest.raises(lab.AnswerNotAccepted, match="'fine_tune_learning_rate' is not answered"):
+        lab.check("fine_tune_learning_rate", ...)
+    assert "LENT" not in capsys.readouterr().out  # nothing is lent: the solution stops here
+
+
+def test_strict_mode_passes_a_right_answer(monkeypatch, capsys):
+    monkeypatch.setenv("TRANSFERKIT_STRICT", "1")
+    assert lab.check("top_k_accuracy", my_top_k_accuracy) is my_top_k_accuracy
+    assert lab.check("fine_tune_learning_rate", 3e-5) == 3e-5
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+def test_without_strict_mode_a_wrong_answer_is_a_cross_and_the_lab_goes_on(monkeypatch, capsys):
+    for value in (None, "0", ""):
+        if value is None:
+            monkeypatch.delenv("TRANSFERKIT_STRICT", raising=False)
+        else:
+            monkeypatch.setenv("TRANSFERKIT_STRICT", value)
+        assert not lab.strict_mode()
+        lent = lab.check("top_k_accuracy", lambda y, p, k: my_top_k_accuracy(y, p, 1))
+        assert lent is not None
+    out = capsys.readouterr().out
+    assert out.count("✗ top_k_accuracy") == 3 and "✓" not in out
+
+
+def test_an_error_in_the_answer_is_wrong_but_an_error_in_the_check_is_a_crash(monkeypatch):
+    status, message = lab.verify("top_k_accuracy", lambda y, p, k: 1 / 0)  # the student's code fails
+    assert status == "wrong" and "ZeroDivisionError" in message
+
+    def broken_test(answer):
+        return {}["no such key"]  # a bug in the check itself, whatever the answer
+
+    monkeypatch.setitem(lab.EXERCISES, "broken", lab.Exercise("broken", broken_test, lambda **_: 0, ["a hint"]))
+    for strict in ("0", "1"):
+        monkeypatch.setenv("TRANSFERKIT_STRICT", strict)
+        with pytest.raises(KeyError, match="no such key"):
+            lab.verify("broken", 42)
+        with pytest.raises(KeyError, match="no such key"):
+            lab.check("broken", 42)
