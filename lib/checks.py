@@ -2,8 +2,12 @@
 
 Images are recognised by their content, not their name: a PNG or GIF saved as ``.jpg`` (the
 Oxford-IIIT Pet archive has some) decodes fine, so it is kept and reported as *misnamed*. A file is
-skipped (and reported) only when it cannot be used: empty, not an image at all, a format TensorFlow
-cannot decode (WEBP), or data that does not decode completely (e.g. a truncated JPEG). Results are
+skipped (and reported) only when it cannot be used: empty, not an image at all, a format its
+pipeline does not read, or data that does not decode completely (e.g. a truncated JPEG).
+
+Two decoders, two sets of formats (``decoder=``): ``"tensorflow"``, the registered datasets'
+pipeline (``tf.io.decode_image``: JPEG, PNG, GIF, BMP), and ``"pillow"``, your own folders, read
+like :func:`~transferkit.load_image` (also WebP, and HEIC/HEIF with ``pillow-heif``). Results are
 cached by file size and modification time, so a second scan of the same folder is instant.
 """
 
@@ -17,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from tqdm.auto import tqdm
 
 from .config import cache_dir
+from .images import DECODE_ERRORS, HEIC_HELP, decode, heif_support, is_heif
 
 _MAGIC = [
     (b"\xff\xd8\xff", "JPEG"),
@@ -28,9 +33,10 @@ _MAGIC = [
     (b"GIF87a", "GIF"),
     (b"GIF89a", "GIF"),
     (b"BM", "BMP"),
-    (b"RIFF", "WEBP"),
 ]
-_EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF", ".bmp": "BMP", ".webp": "WEBP"}
+_EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".jfif": "JPEG", ".png": "PNG", ".gif": "GIF", ".bmp": "BMP",
+               ".webp": "WEBP", ".heic": "HEIF", ".heif": "HEIF"}
+DECODERS = ("tensorflow", "pillow")
 
 
 @dataclass
@@ -42,43 +48,67 @@ class ScanReport:
     misnamed: list[tuple[str, str]] = field(default_factory=list)
     """Usable files (also in ``good``) whose name says another format than their content."""
 
-    def summary(self, limit: int = 10) -> str:
+    def summary(self, limit: int = 10, root: str | Path | None = None) -> str:
+        """The counts and the skipped and misnamed files, named relative to ``root`` (default: their common folder)."""
+        root = root or common_folder(self.good + [p for p, _ in self.skipped])
         if not self.skipped:
             lines = [f"all {len(self.good)} image files are readable"]
         else:
             lines = [f"{len(self.good)} readable image files; skipped {len(self.skipped)} (files left untouched):"]
-            lines += [f"  {Path(p).name}: {why}" for p, why in self.skipped[:limit]]
+            lines += [f"  {relative_name(p, root)}: {why}" for p, why in self.skipped[:limit]]
             if len(self.skipped) > limit:
                 lines.append(f"  ... and {len(self.skipped) - limit} more (see .skipped)")
-        lines += misnamed_lines(self.misnamed, limit)
+        lines += misnamed_lines(self.misnamed, limit, root)
         return "\n".join(lines)
 
 
-def misnamed_lines(misnamed: list[tuple[str, str]], limit: int = 10) -> list[str]:
-    """Report lines for files kept although their name says another format."""
+def common_folder(paths: list[str]) -> str | None:
+    """The deepest folder holding every path (None for no paths)."""
+    folders = {os.path.dirname(p) for p in paths}
+    return os.path.commonpath(sorted(folders)) if folders else None
+
+
+def relative_name(path: str, root: str | Path | None) -> str:
+    """``path`` relative to ``root`` (``cats/x4.webp``), or as given when it lies elsewhere."""
+    if root is None:
+        return Path(path).name
+    relative = os.path.relpath(path, root)
+    return path if relative.startswith("..") else Path(relative).as_posix()
+
+
+def misnamed_lines(misnamed: list[tuple[str, str]], limit: int = 10, root: str | Path | None = None) -> list[str]:
+    """Report lines for files kept although their name says another format (named relative to ``root``)."""
     if not misnamed:
         return []
     lines = [f"  kept {len(misnamed)} misnamed files (decoded by their content, left untouched on disk):"]
-    lines += [f"    {Path(p).name}: {note}" for p, note in misnamed[:limit]]
+    lines += [f"    {relative_name(p, root)}: {note}" for p, note in misnamed[:limit]]
     if len(misnamed) > limit:
         lines.append(f"    ... and {len(misnamed) - limit} more (see .misnamed)")
     return lines
 
 
 def sniff_format(head: bytes) -> str | None:
-    """The image format that a file's first bytes announce, or None."""
+    """The image format that a file's first bytes (16 are enough) announce, or None."""
     for magic, fmt in _MAGIC:
         if head.startswith(magic):
             return fmt
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if is_heif(head):
+        return "HEIF"
     return None
 
 
-_TF_DECODES = {"JPEG", "PNG", "GIF", "BMP"}  # what tf.io.decode_image reads (the training pipeline)
+_TF_DECODES = {"JPEG", "PNG", "GIF", "BMP"}  # what the registered datasets' pipeline reads, as benchmarked
 
 
-def inspect_image(path: str | Path) -> tuple[str | None, str | None]:
+def inspect_image(path: str | Path, decoder: str = "pillow") -> tuple[str | None, str | None]:
     """``(problem, note)`` for one file: why it cannot be used (None when it can), and a note when
-    its content is another format than its name says (``"PNG data in a .jpg file"``)."""
+    its content is another format than its name says (``"PNG data in a .jpg file"``).
+
+    ``decoder`` is the pipeline that will read the file (see the module docstring): ``"pillow"``
+    (default, your own photos) decodes it exactly as :func:`~transferkit.load_image` does.
+    """
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -93,34 +123,59 @@ def inspect_image(path: str | Path) -> tuple[str | None, str | None]:
     if fmt is None:
         return "not an image (unrecognised content)", None
     note = f"{fmt} data in a {path.suffix} file" if expected and fmt != expected else None
+    if decoder == "pillow":  # every format sniff_format knows; HEIF with pillow-heif
+        if fmt == "HEIF" and not heif_support():
+            return f"HEIC photo: reading it needs an extra package. {HEIC_HELP}", note
+        try:
+            decode(path.read_bytes())  # as load_image and your folders' pipeline decode it
+        except DECODE_ERRORS as e:
+            return _decode_problem(e), note
+        return None, note
     if fmt not in _TF_DECODES:
-        return f"{fmt} data, which TensorFlow's image decoder cannot read", note
+        return f"{fmt} data, not one of the formats this dataset's pipeline reads (JPEG, PNG, GIF, BMP)", note
     try:
         with Image.open(path) as im:
             im.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        message = str(e)
-        if "truncated" in message:
-            return "truncated (the file ends before the image does)", note
-        return f"does not decode ({message})", note
+    except DECODE_ERRORS as e:
+        return _decode_problem(e), note
     return None, note
 
 
-def check_image(path: str | Path) -> str | None:
-    """Why ``path`` cannot be used as a training image, or None when it is fine (misnamed files are fine)."""
-    return inspect_image(path)[0]
+def _decode_problem(error: Exception) -> str:
+    message = str(error)
+    if "truncated" in message:
+        return "truncated (the file ends before the image does)"
+    return f"does not decode ({message})"
 
 
-def _cache_file(paths: list[str]) -> Path:
+def check_image(path: str | Path, decoder: str = "pillow") -> str | None:
+    """Why ``path`` cannot be used as a training image, or None when it is fine (misnamed files are fine).
+
+    The default, ``decoder="pillow"``, is how your own photos are read; ``"tensorflow"`` is the
+    registered datasets' pipeline (JPEG, PNG, GIF, BMP only).
+    """
+    return inspect_image(path, decoder)[0]
+
+
+def _cache_file(paths: list[str], decoder: str) -> Path:
     folders = sorted({os.path.dirname(p) for p in paths})
+    if decoder != "tensorflow":  # the registered datasets keep their cache key; HEIC results depend on pillow-heif
+        folders.append(f"decoder={decoder}{'+heif' if heif_support() else ''}")
     key = hashlib.sha1("\n".join(folders).encode()).hexdigest()[:16]
     return cache_dir("scans") / f"{key}.json"
 
 
-def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: bool = True) -> ScanReport:
-    """Checks every file (in parallel threads) and splits them into usable and skipped."""
+def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: bool = True,
+                decoder: str = "pillow") -> ScanReport:
+    """Checks every file (in parallel threads) and splits them into usable and skipped.
+
+    ``decoder`` is the pipeline that will read the files (see the module docstring): ``"pillow"``
+    (default) for your own photos, ``"tensorflow"`` for the registered datasets.
+    """
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}, not {decoder!r}")
     paths = [str(p) for p in paths]
-    cache_path = _cache_file(paths) if (use_cache and paths) else None
+    cache_path = _cache_file(paths, decoder) if (use_cache and paths) else None
     cached: dict = {}
     if cache_path and cache_path.exists():
         try:
@@ -147,7 +202,7 @@ def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: b
             todo.append(p)
     if todo:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            it = pool.map(inspect_image, todo, chunksize=32)
+            it = pool.map(inspect_image, todo, [decoder] * len(todo), chunksize=32)
             if progress and len(todo) > 200:
                 it = tqdm(it, total=len(todo), desc="checking images", unit="img")
             for p, result in zip(todo, it):

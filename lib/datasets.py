@@ -31,11 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import ScanReport, misnamed_lines, scan_images
+from .checks import ScanReport, common_folder, misnamed_lines, relative_name, scan_images
 from .config import cache_dir, data_root, pick
 from .downloads import DiskFullError, DownloadError, check_file, fetch, writable_folder
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp"}
+"""File names the registered datasets count as images (their pipeline reads these formats)."""
+PHOTO_SUFFIXES = IMAGE_SUFFIXES | {".jfif", ".webp", ".heic", ".heif"}
+"""File names your own folders count as images: also what browsers (WebP, JFIF) and iPhones (HEIC) save."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -243,17 +246,36 @@ def dataset_dir(name: str, data_dir: str | Path | None = None, download_if_missi
 # --------------------------------------------------------------------------- the image sets
 
 
-def read_image_tf(path, size: tuple[int, int]):
+def read_image_tf(path, size: tuple[int, int], decoder: str = "tensorflow"):
     """Inside ``tf.data``: decode one image file to ``size`` float32 0-255 RGB pixels.
 
-    The format is read from the file's content, not its name: JPEG, PNG (8 or 16 bit), GIF (first
-    frame) and BMP all decode, so a PNG saved as ``.jpg`` loads like any other image.
+    The format is read from the file's content, not its name, so a PNG saved as ``.jpg`` loads like
+    any other image. Two decoders (an :class:`ImageSet`'s ``decoder``):
+
+    * ``"tensorflow"``, the registered datasets: ``tf.io.decode_image`` (JPEG, PNG, GIF, BMP) and
+      ``tf.image.resize``, the EXIF orientation ignored. Exactly how their benchmark figures were
+      made, and no extra work per image (their photos carry no rotation anyway).
+    * ``"pillow"``, your own folders: each file decoded by :func:`~transferkit.load_image` (EXIF
+      orientation applied, WebP, HEIC with ``pillow-heif``), then resized with antialiasing, which
+      matches ``load_image``'s resize within one grey level. Training, evaluation and
+      :func:`~transferkit.predict_image` so see a phone photo the same way up, with the same pixels.
     """
     import tensorflow as tf
 
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-    image = tf.image.resize(tf.cast(image, tf.float32), size)
+    if decoder == "pillow":
+        image = tf.numpy_function(_decode_upright, [path], tf.uint8, stateful=False)
+        image = tf.ensure_shape(image, (None, None, 3))
+        image = tf.image.resize(tf.cast(image, tf.float32), size, antialias=True)
+    else:
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        image = tf.image.resize(tf.cast(image, tf.float32), size)
     return tf.ensure_shape(image, (*size, 3))
+
+
+def _decode_upright(path: bytes) -> np.ndarray:
+    from .images import load_image
+
+    return load_image(path.decode())
 
 
 @dataclass
@@ -263,7 +285,11 @@ class ImageSet:
     ``skipped`` lists ``(path, reason)`` for every file left out because it is unusable;
     ``misnamed`` lists ``(path, note)`` for files kept although their content is another format
     than their name says (a PNG saved as ``.jpg``): they are decoded by their content.
-    ``extras`` holds per-image arrays a dataset adds (e.g. ``species`` for Oxford pets).
+    ``extras`` holds per-image arrays a dataset adds (e.g. ``species`` for Oxford pets; for a folder,
+    ``subfolder``: where below its class folder an image lies, ``""`` for directly in it).
+    ``decoder`` says how the pipeline reads the files (see :func:`read_image_tf`): ``"tensorflow"``
+    for the registered datasets, ``"pillow"`` (upright, WebP, HEIC) for your own folders.
+    ``root`` is the folder that reports name files relative to (default: their common folder).
     """
 
     name: str
@@ -273,6 +299,8 @@ class ImageSet:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     extras: dict[str, np.ndarray] = field(default_factory=dict)
     misnamed: list[tuple[str, str]] = field(default_factory=list)
+    decoder: str = "tensorflow"
+    root: str | None = None
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -298,21 +326,27 @@ class ImageSet:
         else:
             lo, hi = min(counts.values()), max(counts.values())
             lines.append(f"  images per class: {lo} to {hi}")
+        nested = [str(f) for f in self.extras.get("subfolder", []) if f]
+        if nested:
+            where = sorted({f: nested.count(f) for f in nested}.items())
+            lines.append(f"  {len(nested)} images come from subfolders of their class folder: "
+                         + ", ".join(f"{f}/ ({n})" for f, n in where[:5]) + (" ..." if len(where) > 5 else ""))
+        root = self.root or common_folder(self.paths + [p for p, _ in self.skipped])
         if self.skipped:
             lines.append(f"  skipped {len(self.skipped)} unusable files (left untouched on disk):")
-            lines += [f"    {Path(p).name}: {why}" for p, why in self.skipped[:10]]
+            lines += [f"    {relative_name(p, root)}: {why}" for p, why in self.skipped[:10]]
             if len(self.skipped) > 10:
                 lines.append(f"    ... and {len(self.skipped) - 10} more (see .skipped)")
         else:
             lines.append("  no unusable files found")
-        lines += misnamed_lines(self.misnamed)
+        lines += misnamed_lines(self.misnamed, root=root)
         return "\n".join(lines)
 
     def subset(self, indices, name: str | None = None) -> "ImageSet":
         idx = np.asarray(indices, dtype=int)
         return ImageSet(
             name or self.name, [self.paths[i] for i in idx], self.labels[idx], self.class_names,
-            self.skipped, {k: v[idx] for k, v in self.extras.items()}, self.misnamed,
+            self.skipped, {k: v[idx] for k, v in self.extras.items()}, self.misnamed, self.decoder, self.root,
         )
 
     def take_per_class(self, n: int | None, seed: int = 0) -> "ImageSet":
@@ -357,18 +391,18 @@ class ImageSet:
             ds = ds.shuffle(len(self.paths), seed=seed, reshuffle_each_iteration=True)
 
         def load(path, label):
-            image = read_image_tf(path, size)
+            image = read_image_tf(path, size, self.decoder)
             return (image, label) if labels else image
 
         ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
         return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
     def images(self, indices=None, size: int | None = None) -> list[np.ndarray]:
-        """Some images as uint8 arrays (for plots)."""
+        """Some images as uint8 arrays (for plots), the same way up as the pipeline reads them."""
         from .images import load_image
 
         indices = range(len(self)) if indices is None else indices
-        return [load_image(self.paths[i], size) for i in indices]
+        return [load_image(self.paths[i], size, upright=self.decoder == "pillow") for i in indices]
 
     def show(self, n: int = 8, seed: int = 0, ncols: int = 4):
         """A grid of ``n`` random images titled with their labels."""
@@ -383,17 +417,21 @@ def _list_images(folder: Path) -> list[str]:
 
 
 def _checked(name: str, paths: list[str], labels: list[int], class_names: list[str],
-             extras: dict | None = None, check: bool = True) -> ImageSet:
+             extras: dict | None = None, check: bool = True, decoder: str = "tensorflow",
+             root: str | Path | None = None) -> ImageSet:
+    """The usable files as an ImageSet; the rest in ``.skipped``. ``decoder`` as in :func:`read_image_tf`."""
     labels_arr = np.asarray(labels, dtype=np.int64)
     extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
-    image_like = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES]
+    suffixes = PHOTO_SUFFIXES if decoder == "pillow" else IMAGE_SUFFIXES
+    image_like = [p for p in paths if Path(p).suffix.lower() in suffixes]
     image_set = set(image_like)
     not_images = [(p, f"not an image file ({Path(p).suffix or 'no extension'})") for p in paths if p not in image_set]
-    report = scan_images(image_like) if check else ScanReport(good=image_like)
+    report = scan_images(image_like, decoder=decoder) if check else ScanReport(good=image_like)
     good = set(report.good)
     keep = [i for i, p in enumerate(paths) if p in good]
     return ImageSet(name, [paths[i] for i in keep], labels_arr[keep], class_names,
-                    not_images + report.skipped, {k: v[keep] for k, v in extras.items()}, report.misnamed)
+                    not_images + report.skipped, {k: v[keep] for k, v in extras.items()}, report.misnamed,
+                    decoder, None if root is None else str(root))
 
 
 QUICK_IMAGES_PER_CLASS = 60

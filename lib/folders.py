@@ -3,15 +3,24 @@
 Two layouts are understood (class names are the subfolder names, sorted)::
 
     my_photos/                    my_photos/
-        cats/  a.jpg b.png ...        train/       cats/ ...  dogs/ ...
+        cats/  a.jpg b.webp ...       train/       cats/ ...  dogs/ ...
         dogs/  c.jpg ...              validation/  cats/ ...  dogs/ ...   (optional; also "val", "valid")
+            from my phone/  d.heic ...
+
+Subfolders inside a class folder belong to that class (as with Keras' ``image_dataset_from_directory``);
+the report says how many images came from them. Photos are read the way a photo viewer shows them
+(:func:`~transferkit.load_image`): JPEG, PNG, GIF, BMP, WebP, and HEIC with the ``heic`` extra, turned
+upright by their EXIF orientation, in training, evaluation and prediction alike (the registered
+datasets keep TensorFlow's decoder, see :func:`~transferkit.datasets.read_image_tf`).
 
 Without a ``validation`` folder, ``"train"`` and ``"validation"`` are a seeded, stratified split
 (``validation_fraction`` of each class held out) and ``"all"`` is every image. Every file is checked
-the way the registered datasets are (:func:`~transferkit.scan_images`): files that are not images or
-do not decode are skipped and listed in ``.skipped``, never deleted or moved. Mistakes in the layout
-(no such folder, no class subfolders, one class, an empty class, images one folder too deep) raise
-an error that says what was found and what is expected.
+(:func:`~transferkit.scan_images`): files that are not images or do not decode, and junk that file
+managers leave (``.DS_Store``, ``Thumbs.db``, macOS ``._*`` files), are skipped and listed in
+``.skipped`` by their path inside the folder (``cats/x4.webp``), never deleted or moved. Mistakes in
+the layout (no such folder, no class subfolders, one class, an empty class, images one folder too
+deep, splits or classes inside a class folder) raise an error that says what was found and what is
+expected.
 
 >>> train = load_folder("my_photos", "train")       # or load_dataset("my_photos", "train")
 >>> test = load_folder("my_photos", "validation")
@@ -19,27 +28,49 @@ an error that says what was found and what is expected.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
 from .config import pick
-from .datasets import IMAGE_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, _checked
+from .datasets import PHOTO_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, _checked
 
 VALIDATION_NAMES = ("validation", "val", "valid")
 """Folder names accepted for a given validation split (the first one found is used)."""
 
 SPLITS = ("train", "validation", "all")
 
+SPLIT_NAMES = {"train", "training", "validation", "val", "valid", "test", "testing"}
+"""Folder names that mean a split of the data, never a class or a group of one class's photos."""
+
 _IGNORED = {"__MACOSX", "__pycache__"}  # macOS zip metadata and the like: never a class
+
+_JUNK = {".ds_store": "macOS folder settings (.DS_Store)", "thumbs.db": "Windows thumbnail cache (Thumbs.db)",
+         "desktop.ini": "Windows folder settings (desktop.ini)"}
+
+
+def junk_reason(name: str) -> str | None:
+    """Why a file named ``name`` is file-manager junk rather than a photo, or None when it is not junk."""
+    if name.lower() in _JUNK:
+        return f"{_JUNK[name.lower()]}, not a photo"
+    if name.startswith("._"):
+        return f"macOS metadata for {name[2:]} (an AppleDouble ._ file), not a photo"
+    if name.startswith("."):
+        return "hidden file, not a photo"
+    return None
 
 
 def _visible(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in _IGNORED)
 
 
+def _subfolders(folder: Path) -> list[Path]:
+    return [p for p in _visible(folder) if p.is_dir()]
+
+
 def _is_image_name(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES
+    return path.suffix.lower() in PHOTO_SUFFIXES and junk_reason(path.name) is None
 
 
 def _images_below(folder: Path, limit: int = 1000) -> list[Path]:
@@ -54,15 +85,18 @@ def _images_below(folder: Path, limit: int = 1000) -> list[Path]:
     return found
 
 
+def _count(n: int) -> str:
+    return f"{n}{'+' if n >= 1000 else ''} images"
+
+
 LAYOUT_HELP = ("Expected one subfolder per class holding its images, e.g. <folder>/cats/cat1.jpg and "
                "<folder>/dogs/dog1.jpg (optionally inside <folder>/train/ and <folder>/validation/).")
 
 
 def _class_folders(root: Path, what: str) -> tuple[list[Path], list[Path]]:
     """The class subfolders of ``root`` and the loose files beside them; raises for a wrong layout."""
-    entries = _visible(root)
-    folders = [p for p in entries if p.is_dir()]
-    loose = [p for p in entries if p.is_file()]
+    folders = _subfolders(root)
+    loose = sorted(p for p in root.iterdir() if p.is_file())
     if not folders:
         images = [p for p in loose if _is_image_name(p)]
         found = f"{len(images)} images directly in it and no subfolders" if images else \
@@ -70,7 +104,7 @@ def _class_folders(root: Path, what: str) -> tuple[list[Path], list[Path]]:
         raise ValueError(f"{what} {root} has no class subfolders: found {found}. {LAYOUT_HELP}")
     if len(folders) == 1:
         only = folders[0]
-        inner = [p for p in _visible(only) if p.is_dir() and _images_below(p, 1)]
+        inner = [p for p in _subfolders(only) if _images_below(p, 1)]
         if inner:
             raise ValueError(
                 f"{what} {root} holds one folder, {only.name!r}, which itself holds the folders "
@@ -81,27 +115,62 @@ def _class_folders(root: Path, what: str) -> tuple[list[Path], list[Path]]:
     return folders, loose
 
 
-def _list_class(folder: Path, root: Path) -> list[str]:
-    """Files directly in a class folder; raises if images sit in subfolders (nested too deep)."""
-    files, nested_dirs = [], []
-    for p in _visible(folder):
-        if p.is_file():
-            files.append(str(p))
-        elif p.is_dir():
-            deeper = _images_below(p)
-            if deeper:
-                nested_dirs.append((p, len(deeper)))
-    if nested_dirs:
-        where = ", ".join(f"{d.relative_to(root)}/ ({n}{'+' if n >= 1000 else ''} images)" for d, n in nested_dirs[:3])
-        raise ValueError(
-            f"images nested too deep in class folder {folder.name!r} of {root}: {where}. Each class "
-            f"folder must hold its images directly ({root}/{folder.name}/<image>); move them up a level, "
-            f"or make each subfolder a class of its own. Nothing was changed on disk.")
-    return files
+def _check_nesting(root: Path, what: str, folders: list[Path]) -> None:
+    """Raises when a class folder's subfolders look like classes or splits of their own, not a group of its photos."""
+    class_names = {p.name.lower() for p in folders}
+    for folder in folders:
+        inner = [(p, len(_images_below(p))) for p in _subfolders(folder)]
+        inner = [(p, n) for p, n in inner if n]
+        if not inner:
+            continue
+        listed = ", ".join(f"{p.relative_to(root).as_posix()}/ ({_count(n)})" for p, n in inner[:3])
+        if folder.name.lower() in SPLIT_NAMES:
+            raise ValueError(
+                f"{what} {root}: the folder {folder.name!r} is named like a split, not a class, and holds "
+                f"{listed}: those look like the classes. Name the split folders train/ and validation/ "
+                f"(<folder>/train/<class>/...), or pass {str(folder)!r} alone. Nothing was changed on disk.")
+        splits = [(p, n) for p, n in inner if p.name.lower() in SPLIT_NAMES]
+        if splits:
+            raise ValueError(
+                f"{what} {root}: class folder {folder.name!r} holds "
+                f"{', '.join(f'{p.relative_to(root).as_posix()}/' for p, _ in splits[:3])}, named like a split, "
+                f"not like a group of {folder.name!r} photos. Put the splits outside the classes: "
+                f"<folder>/train/{folder.name}/..., <folder>/validation/{folder.name}/... . "
+                f"Nothing was changed on disk.")
+        others = [(p, n) for p, n in inner if p.name.lower() in class_names - {folder.name.lower()}]
+        if others:
+            p, n = others[0]
+            raise ValueError(
+                f"{what} {root}: class folder {folder.name!r} holds {p.relative_to(root).as_posix()}/ "
+                f"({_count(n)}), named like the class {p.name!r}: its images would be labelled "
+                f"{folder.name!r}. Move it beside the other class folders (merge it into {p.name}/), "
+                f"or rename it. Nothing was changed on disk.")
+
+
+def _list_class(folder: Path) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Every file below a class folder, subfolders included (as Keras indexes them).
+
+    Returns ``(paths, subfolder of each, junk)``: the subfolder with its class folder
+    (``"dogs/from my phone"``, ``""`` for a file directly in the class folder) and the junk files
+    with the reason they are skipped. Hidden folders and ``__MACOSX`` are not looked into.
+    """
+    files, where, junk = [], [], []
+    for here, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _IGNORED)
+        inside = Path(here).relative_to(folder).as_posix()
+        for name in sorted(names):
+            path = os.path.join(here, name)
+            reason = junk_reason(name)
+            if reason:
+                junk.append((path, reason))
+            else:
+                files.append(path)
+                where.append("" if inside == "." else f"{folder.name}/{inside}")
+    return files, where, junk
 
 
 def _load_classes(root: Path, what: str, class_names: list[str] | None = None, check: bool = True,
-                  name: str = "") -> ImageSet:
+                  name: str = "", dataset_root: Path | None = None) -> ImageSet:
     folders, loose = _class_folders(root, what)
     names = [p.name for p in folders]
     if class_names is not None and names != class_names:
@@ -110,19 +179,26 @@ def _load_classes(root: Path, what: str, class_names: list[str] | None = None, c
         raise ValueError(f"{root} does not have the same class folders as train/: "
                          + "; ".join(s for s in (f"missing {missing}" if missing else "",
                                                  f"not in train/: {extra}" if extra else "") if s))
-    paths, labels = [], []
+    _check_nesting(root, what, folders)
+    paths, labels, subfolders, junk = [], [], [], []
     for i, folder in enumerate(folders):
-        files = _list_class(folder, root)
+        files, where, skipped = _list_class(folder)
         paths += files
         labels += [i] * len(files)
-    s = _checked(name, paths, labels, names, check=check)
-    s.skipped = [(str(p), "not inside a class folder") for p in loose] + s.skipped
+        subfolders += where
+        junk += skipped
+    s = _checked(name, paths, labels, names, {"subfolder": subfolders}, check=check, decoder="pillow",
+                 root=dataset_root or root)
+    s.skipped = sorted([(str(p), junk_reason(p.name) or "not inside a class folder") for p in loose]
+                       + junk + s.skipped)
     counts = s.counts()
     empty = [c for c, n in counts.items() if n == 0]
     if empty:
         why = {}
         for p, reason in s.skipped:
-            why.setdefault(Path(p).parent.name, []).append(f"{Path(p).name}: {reason}")
+            parts = Path(p).relative_to(root).parts
+            if len(parts) > 1:
+                why.setdefault(parts[0], []).append(f"{Path(*parts[1:]).as_posix()}: {reason}")
         details = "; ".join(f"{c!r}" + (f" (skipped: {', '.join(why[c][:3])}{' ...' if len(why[c]) > 3 else ''})"
                                         if c in why else " (no files)") for c in empty)
         raise ValueError(f"{what} {root}: class folder(s) without a usable image: {details}. "
@@ -167,13 +243,16 @@ def load_folder(path: str | Path, split: str | None = None, *, validation_fracti
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
     if layout["train"] is not None:
-        train = _load_classes(layout["train"], "the train folder", check=check, name=f"{label}/train")
+        train = _load_classes(layout["train"], "the train folder", check=check, name=f"{label}/train",
+                              dataset_root=root)
         if layout["validation"] is not None:
             val = _load_classes(layout["validation"], "the validation folder", train.class_names, check=check,
-                                name=f"{label}/validation")
+                                name=f"{label}/validation", dataset_root=root)
             if split == "all":
                 s = ImageSet(f"{label}/all", train.paths + val.paths, np.concatenate([train.labels, val.labels]),
-                             train.class_names, train.skipped + val.skipped)
+                             train.class_names, train.skipped + val.skipped,
+                             {k: np.concatenate([v, val.extras[k]]) for k, v in train.extras.items()},
+                             train.misnamed + val.misnamed, train.decoder, train.root)
             else:
                 s = train if split == "train" else val
         else:

@@ -1,4 +1,12 @@
-"""Reading single images robustly: any path or upload a student supplies becomes RGB uint8."""
+"""Reading single images robustly: any path or upload a student supplies becomes RGB uint8.
+
+A photo is read the way a photo viewer shows it: the rotation a phone stores in the EXIF
+``Orientation`` tag is applied (``PIL.ImageOps.exif_transpose``), WebP is read, and HEIC/HEIF (the
+iPhone's format) is read when the optional ``pillow-heif`` package is installed
+(``pip install "transferkit[heic]"``); without it the error says how to install it or convert the
+photo. ``upright=False`` reads the pixels as stored, as ``tf.io.decode_jpeg`` does (the registered
+datasets' pipeline, see :func:`transferkit.datasets.read_image_tf`).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +21,74 @@ class ImageError(ValueError):
     """A file that cannot be used as an image, with a message saying why."""
 
 
-def load_image(source: str | Path | bytes, size: int | tuple[int, int] | None = None) -> np.ndarray:
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+"""ISO base-media ``ftyp`` brands of HEIC/HEIF still images (iPhones write ``heic``)."""
+
+HEIC_HELP = ("HEIC is the iPhone's photo format. To read it, install the kit's HEIC extra: "
+             "pip install \"transferkit[heic]\" (or: pip install pillow-heif). Or convert the photo to JPEG "
+             "(on the iPhone, Settings > Camera > Formats > Most Compatible makes new photos JPEG; on a Mac, "
+             "Preview's File > Export saves a JPEG).")
+
+
+def is_heif(head: bytes) -> bool:
+    """True when a file's first bytes (at least 12) announce a HEIC/HEIF image."""
+    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
+
+
+_HEIF_READY = False
+
+
+def heif_support() -> bool:
+    """True when Pillow can read HEIC/HEIF (``pillow-heif`` installed; its opener is registered here)."""
+    global _HEIF_READY
+    if not _HEIF_READY:
+        try:
+            import pillow_heif
+        except ImportError:
+            return False  # not cached: a pip install in the running kernel is picked up at the next call
+        pillow_heif.register_heif_opener()
+        _HEIF_READY = True
+    return True
+
+
+def open_image(data: bytes, name: str, upright: bool = True) -> Image.Image:
+    """Decodes image file bytes with Pillow (``name`` is for messages); the EXIF rotation applied when ``upright``.
+
+    Raises :class:`ImageError` naming the file when it is empty, not an image, or a HEIC photo while
+    ``pillow-heif`` is missing.
+    """
+    if not data:
+        raise ImageError(f"{name} is empty (0 bytes)")
+    if is_heif(data[:12]) and not heif_support():
+        raise ImageError(f"{name} is a HEIC photo, which needs an extra package. {HEIC_HELP}")
+    try:
+        return decode(data, upright)
+    except DECODE_ERRORS as e:
+        raise ImageError(f"{name} is not a readable image ({e})") from None
+
+
+DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError)
+"""What Pillow raises for data it cannot decode."""
+
+
+def decode(data: bytes, upright: bool = True) -> Image.Image:
+    """Pillow's decode of image file bytes, the EXIF rotation applied when ``upright`` (raises :data:`DECODE_ERRORS`)."""
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    return ImageOps.exif_transpose(im) if upright else im
+
+
+def load_image(source: str | Path | bytes, size: int | tuple[int, int] | None = None, *,
+               upright: bool = True) -> np.ndarray:
     """An image file (path or raw bytes) as an ``H x W x 3`` uint8 RGB array.
 
-    Grayscale, palette, CMYK and RGBA images are converted to RGB (transparency goes onto white);
-    EXIF orientation is not applied, matching ``tf.io.decode_jpeg``. With ``size`` the image is
-    resized (bilinear, no crop) to ``size`` x ``size`` or to ``(height, width)``.
-    Raises FileNotFoundError for a missing path and :class:`ImageError` for anything that is not a
-    readable image.
+    JPEG, PNG, GIF (first frame), BMP and WebP are read, HEIC/HEIF with ``pillow-heif`` (see the
+    module docstring). Grayscale, palette, CMYK and RGBA images are converted to RGB (transparency
+    goes onto white). ``upright`` (default) applies the EXIF orientation a phone stores, so a photo
+    taken upright loads upright; ``upright=False`` keeps the stored pixels, as ``tf.io.decode_jpeg``
+    does. With ``size`` the image is resized (bilinear, no crop) to ``size`` x ``size`` or to
+    ``(height, width)``. Raises FileNotFoundError for a missing path and :class:`ImageError` for
+    anything that is not a readable image.
     """
     name = "uploaded bytes"
     if isinstance(source, (bytes, bytearray)):
@@ -33,14 +101,8 @@ def load_image(source: str | Path | bytes, size: int | tuple[int, int] | None = 
         if path.is_dir():
             raise ImageError(f"{path} is a folder, not an image file")
         data = path.read_bytes()
-    if not data:
-        raise ImageError(f"{name} is empty (0 bytes)")
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.load()
-            image = _to_rgb(im)
-    except (UnidentifiedImageError, OSError, SyntaxError) as e:
-        raise ImageError(f"{name} is not a readable image ({e})") from None
+    with open_image(data, name, upright) as im:
+        image = _to_rgb(im)
     if size is not None:
         h, w = (size, size) if isinstance(size, int) else size
         image = image.resize((w, h), Image.BILINEAR)

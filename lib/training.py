@@ -183,7 +183,7 @@ def training_pipeline(images: ImageSet, image_size: int = 224, batch_size: int =
     ds = tf.data.Dataset.from_tensor_slices((images.paths, images.labels.astype("int32")))
 
     def load(path, label):  # kept as uint8: a quarter of the memory in the cache
-        return tf.saturate_cast(tf.round(read_image_tf(path, (image_size, image_size))), tf.uint8), label
+        return tf.saturate_cast(tf.round(read_image_tf(path, (image_size, image_size), images.decoder)), tf.uint8), label
 
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
     if cache:

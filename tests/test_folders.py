@@ -95,16 +95,46 @@ def test_non_image_and_broken_files_are_reported_skipped_and_kept(tmp_path):
     (root / "dogs" / "empty.jpg").write_bytes(b"")
     (root / "dogs" / "fake.png").write_text("<html>an error page saved as .png</html>")
     (root / "README.md").write_text("my photos")
-    (root / "cats" / ".DS_Store").write_bytes(b"\0")  # hidden files are not data: ignored
+    (root / "cats" / ".DS_Store").write_bytes(b"\0")  # file-manager junk: skipped and named
+    (root / "dogs" / "._dogs_0.jpg").write_bytes(b"\0\5\26\7 AppleDouble")
+    (root / "cats" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
     before = _files(root)
     s = load_dataset(root, "all", per_class=None)
     assert s.counts() == {"cats": 4, "dogs": 4}
-    reasons = {Path(p).name: why for p, why in s.skipped}
-    assert set(reasons) == {"notes.txt", "empty.jpg", "fake.png", "README.md"}
-    assert "not an image file" in reasons["notes.txt"] and "empty" in reasons["empty.jpg"]
-    assert "not an image" in reasons["fake.png"] and "not inside a class folder" in reasons["README.md"]
-    assert "skipped 4 unusable files" in s.report()
+    reasons = dict(s.skipped)
+    assert sorted(Path(p).relative_to(root).as_posix() for p in reasons) == [
+        "README.md", "cats/.DS_Store", "cats/Thumbs.db", "cats/notes.txt", "dogs/._dogs_0.jpg", "dogs/empty.jpg",
+        "dogs/fake.png"]
+    why = {Path(p).name: r for p, r in reasons.items()}
+    assert "not an image file" in why["notes.txt"] and "empty" in why["empty.jpg"]
+    assert "not an image" in why["fake.png"] and "not inside a class folder" in why["README.md"]
+    assert "macOS" in why[".DS_Store"] and "AppleDouble" in why["._dogs_0.jpg"] and "Windows" in why["Thumbs.db"]
+    report = s.report()
+    assert "skipped 7 unusable files" in report and "    dogs/fake.png: not an image" in report
     assert _files(root) == before  # nothing deleted or moved
+
+
+def test_skip_reports_name_files_inside_the_dataset_folder(tmp_path):
+    root = _class_folder(tmp_path / "named", {"cats": 2, "dogs": 2})
+    _write(root / "dogs" / "from my phone" / "d.jpg")
+    for c in ("cats", "dogs/from my phone"):
+        (root / c / "x4.webp").write_bytes(b"RIFF\0\0\0\0WEBPVP8 broken")  # a browser download cut short
+    s = load_dataset(root, "all", per_class=None)
+    lines = s.report().splitlines()
+    assert any(line.startswith("    cats/x4.webp: does not decode") for line in lines), lines
+    assert any(line.startswith("    dogs/from my phone/x4.webp: does not decode") for line in lines), lines
+    train = load_dataset(root, "train", per_class=None)  # a split keeps the dataset's root for its report
+    assert "    cats/x4.webp: " in train.report()
+
+
+def test_train_and_validation_reports_name_the_split_folder(tmp_path):
+    root = tmp_path / "given"
+    _class_folder(root / "train", {"a": 3, "b": 3})
+    _class_folder(root / "validation", {"a": 2, "b": 2})
+    (root / "validation" / "b" / "broken.jpg").write_bytes(b"\xff\xd8\xff")
+    everything = load_dataset(root, "all", per_class=None)
+    assert "    validation/b/broken.jpg: " in everything.report()
+    assert everything.decoder == "pillow" and len(everything.extras["subfolder"]) == len(everything) == 10
 
 
 def test_a_missing_path_says_so(tmp_path):
@@ -169,14 +199,48 @@ def test_a_class_whose_files_are_all_unusable_names_them(tmp_path):
     assert (root / "birds" / "b1.jpg").exists()
 
 
-def test_images_nested_too_deep(tmp_path):
+def test_subfolders_inside_a_class_folder_belong_to_that_class(tmp_path):
     root = _class_folder(tmp_path / "deep", {"cats": 2, "dogs": 2})
     _write(root / "dogs" / "2019" / "summer" / "dog_x.jpg")
-    _write(root / "dogs" / "2019" / "dog_y.jpg")
+    _write(root / "dogs" / "from my phone" / "dog_y.png", "png")
+    (root / "dogs" / "from my phone" / ".DS_Store").write_bytes(b"\0")
+    (root / "dogs" / ".ipynb_checkpoints").mkdir()
+    _write(root / "dogs" / ".ipynb_checkpoints" / "hidden.jpg")  # hidden folders are not data
     before = _files(root)
-    with pytest.raises(ValueError, match=r"images nested too deep in class folder 'dogs'.*dogs/2019/ \(2 images\)"):
-        load_dataset(root)
+    s = load_dataset(root, "all", per_class=None)
+    assert s.counts() == {"cats": 2, "dogs": 4}
+    assert str(root / "dogs" / "2019" / "summer" / "dog_x.jpg") in s.paths
+    assert not any(".ipynb_checkpoints" in p for p in s.paths)
+    assert sorted(f for f in s.extras["subfolder"] if f) == ["dogs/2019/summer", "dogs/from my phone"]
+    assert "2 images come from subfolders of their class folder: dogs/2019/summer/ (1), dogs/from my phone/ (1)" \
+        in s.report()
+    assert [Path(p).relative_to(root).as_posix() for p, _ in s.skipped] == ["dogs/from my phone/.DS_Store"]
+    train, val = load_dataset(root, "train", per_class=None), load_dataset(root, "validation", per_class=None)
+    assert len(train) + len(val) == 6 and len(train.extras["subfolder"]) == len(train)  # kept per image
+    x, y = next(iter(s.as_tf(image_size=16, batch_size=8)))
+    assert tuple(x.shape) == (6, 16, 16, 3)
     assert _files(root) == before
+
+
+def test_splits_or_classes_inside_a_class_folder_are_refused(tmp_path):
+    inverted = _class_folder(tmp_path / "inverted", {"cats": 2, "dogs": 2})
+    _write(inverted / "cats" / "train" / "c.jpg")
+    before = _files(inverted)
+    with pytest.raises(ValueError, match=r"class folder 'cats' holds cats/train/, named like a split.*"
+                                         r"<folder>/train/cats/.*Nothing was changed on disk"):
+        load_dataset(inverted)
+    assert _files(inverted) == before
+    mixed = _class_folder(tmp_path / "mixed", {"cats": 2, "dogs": 2})
+    _write(mixed / "cats" / "Dogs" / "d.jpg")
+    with pytest.raises(ValueError, match=r"holds cats/Dogs/ \(1 images\), named like the class 'Dogs': its images "
+                                         r"would be labelled 'cats'"):
+        load_dataset(mixed)
+    splits = tmp_path / "splits"
+    _class_folder(splits / "training", {"cats": 2, "dogs": 2})
+    _class_folder(splits / "testing", {"cats": 2, "dogs": 2})
+    with pytest.raises(ValueError, match=r"the folder 'testing' is named like a split, not a class, and holds "
+                                         r"testing/cats/ \(2 images\), testing/dogs/"):
+        load_dataset(splits)
 
 
 def test_a_class_with_too_few_images_to_split(tmp_path):
@@ -247,3 +311,102 @@ def test_upload_folder_extracts_a_zip_and_enters_its_top_folder(tmp_path, monkey
     files.upload = lambda: {"notes.txt": b"hello"}
     with pytest.raises(ValueError, match="not a zip file"):
         upload_folder(tmp_path / "again")
+
+
+# --------------------------------------------------------------------------- a folder as a student makes one
+
+
+PHONE_ROTATIONS = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+"""EXIF orientation -> how a phone stores the pixels of a photo taken upright (the viewer turns them back)."""
+
+
+def phone_jpeg(upright: Image.Image, path: Path, orientation: int = 6) -> Path:
+    """``upright`` saved as a phone saves it: pixels turned, the turn back in the EXIF Orientation tag."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path.parent.mkdir(parents=True, exist_ok=True)
+    upright.transpose(PHONE_ROTATIONS[orientation]).save(path, "JPEG", quality=95, exif=exif.tobytes())
+    return path
+
+
+def _state(root: Path) -> dict:
+    """Every file's bytes, size and modification time: equal before and after means nothing changed on disk."""
+    import hashlib
+
+    return {p.relative_to(root).as_posix(): (p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest(),
+                                             p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))}
+
+
+def _photo(name: str) -> Image.Image:
+    from conftest import SHARED
+
+    path = SHARED / "demo" / name
+    if not path.is_file():
+        pytest.skip(f"needs the real photos in {SHARED / 'demo'}")
+    with Image.open(path) as im:
+        return im.convert("RGB")
+
+
+def test_a_folder_made_by_phones_and_browsers_loads_every_photo_upright_and_changes_nothing(tmp_path):
+    """The issue's done-when: JPEG, PNG, WebP, BMP, a rotated phone JPEG and a nested subfolder."""
+    import shutil
+
+    import tensorflow as tf
+
+    from conftest import SHARED
+    from transferkit import load_image
+    from transferkit.training import training_pipeline
+
+    root = tmp_path / "my photos"
+    truth = {}  # file inside the folder -> the upright photo it must load as
+
+    def add(relative: str, name: str, fmt: str | None = None, orientation: int | None = None):
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        photo = _photo(name)
+        if orientation:
+            phone_jpeg(photo, target, orientation)
+        elif fmt is None:
+            shutil.copyfile(SHARED / "demo" / name, target)  # the original JPEG, byte for byte
+        else:
+            photo.save(target, fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+        truth[relative] = np.asarray(photo)
+
+    add("cats/cat.2007.jpg", "cat.2007.jpg")
+    add("cats/cat.2012.png", "cat.2012.jpg", "PNG")
+    add("cats/Siamese_108.webp", "Siamese_108.jpg", "WEBP")  # saved from a browser
+    add("cats/Russian_Blue_100.bmp", "Russian_Blue_100.jpg", "BMP")
+    add("cats/IMG_0001.JPG", "dog.2001.jpg", orientation=6)  # a portrait phone photo, class name aside
+    add("dogs/dog.2013.jpg", "dog.2013.jpg")
+    add("dogs/from my phone/IMG_0002.jpg", "beagle_111.jpg", orientation=8)
+    add("dogs/from my phone/IMG_0003.jpg", "pug_127.jpg", orientation=3)
+    (root / "cats" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (root / "dogs" / "from my phone" / "._IMG_0002.jpg").write_bytes(b"\0\5\26\7\0\2\0\0Mac OS X")
+    (root / "dogs" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    (root / "dogs" / "IMG_0004.jpg").write_bytes(b"")  # a copy that never finished
+    before = _state(root)
+
+    s = load_dataset(root, "all", per_class=None)
+    assert sorted(Path(p).relative_to(root).as_posix() for p in s.paths) == sorted(truth)  # every photo kept
+    assert sorted(Path(p).relative_to(root).as_posix() for p, _ in s.skipped) == [  # and only true junk skipped
+        "cats/.DS_Store", "dogs/IMG_0004.jpg", "dogs/Thumbs.db", "dogs/from my phone/._IMG_0002.jpg"]
+    report = s.report()
+    assert "2 images come from subfolders of their class folder: dogs/from my phone/ (2)" in report
+    assert "    dogs/from my phone/._IMG_0002.jpg: macOS metadata for IMG_0002.jpg" in report
+
+    size = 96
+    x, y = (np.concatenate(a) for a in zip(*[(bx.numpy(), by.numpy()) for bx, by in s.as_tf(size, batch_size=4)]))
+    trained = np.concatenate([bx.numpy() for bx, _ in training_pipeline(s, size, batch_size=4)])
+    for i, p in enumerate(s.paths):
+        relative = Path(p).relative_to(root).as_posix()
+        upright = tf.image.resize(truth[relative].astype("float32"), (size, size), antialias=True).numpy()
+        sideways = tf.image.resize(np.rot90(truth[relative]).astype("float32"), (size, size), antialias=True).numpy()
+        error = np.abs(x[i] - upright).mean()
+        assert error < 3 < np.abs(x[i] - sideways).mean(), (relative, error)  # upright, not turned
+        assert s.class_names[y[i]] == relative.split("/")[0]
+        predicted = load_image(p, size)  # what predict_image gives the model for the same file
+        assert np.abs(predicted - x[i]).mean() < 1 and np.abs(predicted - x[i]).max() <= 3, relative
+        assert np.abs(trained[i] - np.round(x[i])).max() == 0, relative  # training reads it the same way
+    assert [im.shape for im in s.images(size=None)] == [truth[Path(p).relative_to(root).as_posix()].shape
+                                                        for p in s.paths]  # what show() draws is upright too
+    assert _state(root) == before  # nothing changed, added or removed on disk
