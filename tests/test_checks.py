@@ -112,3 +112,69 @@ def test_real_misnamed_oxford_files_are_kept_reported_and_decode_like_pil():
         tf_pixels = read_image_tf(p, (64, 64)).numpy()
         assert abs(tf_pixels - load_image(p, 64)).mean() < 10 and tf_pixels.std() > 20
     assert digest(folder) == before
+
+
+def test_formats_are_sniffed_by_content():
+    from transferkit.checks import sniff_format
+
+    assert sniff_format(b"RIFF\x10\0\0\0WEBPVP8 ") == "WEBP"
+    assert sniff_format(b"RIFF\x10\0\0\0WAVEfmt ") is None  # a sound file is not a WebP
+    assert sniff_format(b"\0\0\0\x18ftypheic\0\0\0\0") == "HEIF"
+    assert sniff_format(b"\0\0\0\x18ftypmp42\0\0\0\0") is None  # a video is not a HEIC photo
+
+
+def test_your_folders_read_webp_and_the_registered_pipeline_does_not(tmp_path):
+    folder = tmp_path / "cats"
+    folder.mkdir()
+    Image.fromarray(np.full((20, 30, 3), 90, np.uint8)).save(folder / "x4.webp", "WEBP")
+    (folder / "cut.webp").write_bytes((folder / "x4.webp").read_bytes()[:40])
+    paths = sorted(str(p) for p in folder.iterdir())
+    mine = scan_images(paths, use_cache=False)  # default: your own photos, read like load_image
+    assert [Path(p).name for p in mine.good] == ["x4.webp"]
+    assert "cut.webp: " in mine.summary() and "does not decode" in dict(mine.skipped)[str(folder / "cut.webp")]
+    registered = scan_images(paths, use_cache=False, decoder="tensorflow")
+    assert registered.good == [] and "formats this dataset's pipeline reads" in registered.skipped[1][1]
+    with pytest.raises(ValueError, match="decoder must be one of"):
+        scan_images(paths, decoder="opencv")
+
+
+def test_heic_without_the_extra_is_skipped_with_the_way_out(tmp_path, monkeypatch):
+    import transferkit.checks as checks
+
+    monkeypatch.setattr(checks, "heif_support", lambda: False)
+    root = tmp_path / "phone"
+    for c in ("cats", "dogs"):
+        (root / c).mkdir(parents=True)
+        (root / c / "ok.jpg").write_bytes(jpeg_bytes())
+    (root / "dogs" / "IMG_0007.HEIC").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(64))
+    s = load_dataset(root, "all", per_class=None, check=True)
+    assert len(s) == 2
+    line = next(line for line in s.report().splitlines() if "IMG_0007" in line)
+    assert line.startswith("    dogs/IMG_0007.HEIC: HEIC photo") and "iPhone" in line and "pillow-heif" in line
+
+
+def test_registered_datasets_keep_tensorflows_decoder_and_do_no_exif_work(tmp_path, monkeypatch):
+    """Byte-exact with how they were benchmarked: stored pixels, tf.io.decode_image, and no Pillow EXIF pass."""
+    import tensorflow as tf
+    from PIL import ImageOps
+
+    from test_folders import phone_jpeg
+
+    root = tmp_path / "local" / "cats_and_dogs_filtered"
+    for split in ("train", "validation"):
+        for c in ("cats", "dogs"):
+            (root / split / c).mkdir(parents=True)
+            (root / split / c / f"{c}.0.jpg").write_bytes(jpeg_bytes(seed=len(c)))
+    phone_jpeg(Image.open(io.BytesIO(jpeg_bytes(size=(64, 48)))), root / "train" / "cats" / "cats.1.jpg", 6)
+
+    def no_exif_work(*args, **kwargs):
+        raise AssertionError("the registered datasets' path applied an EXIF orientation")
+
+    monkeypatch.setattr(ImageOps, "exif_transpose", no_exif_work)
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))  # a fresh scan
+    ds = load_dataset("cats_and_dogs_filtered", "train", data_dir=tmp_path / "local", per_class=None)
+    assert ds.decoder == "tensorflow" and len(ds) == 3
+    images = np.concatenate([x.numpy() for x, _ in ds.as_tf(image_size=32, batch_size=8)])
+    for image, p in zip(images, ds.paths):
+        stored = tf.io.decode_image(tf.io.read_file(p), channels=3, expand_animations=False)
+        assert (image == tf.image.resize(tf.cast(stored, tf.float32), (32, 32)).numpy()).all()  # as before

@@ -35,6 +35,7 @@ def test_cats_and_dogs_filtered_from_local_copy(monkeypatch):
     assert val.counts() == {"cats": 500, "dogs": 500}
     assert not train.skipped and not val.skipped
     assert all(Path(p).is_relative_to(SHARED) for p in train.paths)  # used in place
+    assert train.decoder == "tensorflow"  # read as benchmarked (see read_image_tf), not like your own photos
 
 
 @needs_shared
@@ -67,7 +68,7 @@ def test_missing_data_explains_what_to_download(tmp_path, monkeypatch):
         dataset_dir("cats_and_dogs_filtered", data_dir=tmp_path / "empty")
 
 
-def test_download_failure_tries_every_mirror_and_says_so(tmp_path, monkeypatch, no_network):
+def test_download_failure_tries_every_mirror_and_says_so(tmp_path, monkeypatch, offline):
     monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("TRANSFERKIT_DATA", raising=False)
     with pytest.raises(RuntimeError) as e:

@@ -55,3 +55,71 @@ def test_as_batch_without_a_size_keeps_the_images_own_size():
     assert batch.shape == (2, 6, 9, 3) and (batch[0, ..., 1] == gray).all()
     with pytest.raises(ImageError, match="different sizes"):
         as_batch([gray, np.zeros((5, 5), np.uint8)], None)
+
+
+# --------------------------------------------------------------------------- photos as phones and browsers save them
+
+
+def real_photo(name: str = "cat.2007.jpg") -> Image.Image:
+    from conftest import SHARED
+
+    path = SHARED / "demo" / name
+    if not path.is_file():
+        pytest.skip(f"needs the real photos in {SHARED / 'demo'}")
+    with Image.open(path) as im:
+        return im.convert("RGB")
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_a_phone_photo_loads_upright(tmp_path, orientation):
+    from test_folders import phone_jpeg
+
+    upright = real_photo()
+    path = phone_jpeg(upright, tmp_path / "IMG_0001.jpg", orientation)
+    x = load_image(path)
+    assert x.shape == np.asarray(upright).shape
+    assert np.abs(x.astype(int) - np.asarray(upright)).mean() < 3  # only the JPEG re-encoding differs
+    stored = load_image(path, upright=False)  # as tf.io.decode_jpeg reads it: turned
+    assert (stored == np.asarray(Image.open(path).convert("RGB"))).all()
+    assert stored.shape != x.shape or np.abs(stored.astype(int) - x).mean() > 20
+    assert load_image(path.read_bytes()).shape == x.shape  # an upload (bytes) is turned the same way
+
+
+def test_webp_decodes_to_the_same_pixels_as_tensorflow_and_png(tmp_path):
+    import tensorflow as tf
+
+    photo = real_photo("Siamese_108.jpg")
+    lossless, lossy = tmp_path / "a.webp", tmp_path / "b.webp"
+    photo.save(lossless, "WEBP", lossless=True)
+    photo.save(lossy, "WEBP", quality=80)
+    assert (load_image(lossless) == np.asarray(photo)).all()
+    pil = load_image(lossy)
+    assert 0 < np.abs(pil.astype(int) - np.asarray(photo)).mean() < 5
+    if hasattr(tf.io, "decode_webp"):  # TensorFlow 2.18+: its own WebP decoder gives the very same pixels
+        assert (tf.io.decode_webp(lossy.read_bytes(), channels=3).numpy()[0] == pil).all()
+
+
+def test_heic_with_the_extra_installed(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    from transferkit.images import heif_support
+
+    assert heif_support()
+    photo = real_photo("beagle_111.jpg")
+    path = tmp_path / "IMG_0005.HEIC"
+    photo.save(path, "HEIF", quality=90)
+    assert path.read_bytes()[4:12] == b"ftypheic" and pillow_heif.__version__
+    x = load_image(path)
+    assert x.shape == np.asarray(photo).shape and np.abs(x.astype(int) - np.asarray(photo)).mean() < 5
+
+
+def test_heic_without_the_extra_says_what_to_do(tmp_path, monkeypatch):
+    import transferkit.images as images
+
+    monkeypatch.setattr(images, "heif_support", lambda: False)
+    path = tmp_path / "IMG_0006.heic"
+    path.write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(64))  # an iPhone file's first bytes
+    with pytest.raises(ImageError) as e:
+        load_image(path)
+    message = str(e.value)
+    assert str(path) in message and "iPhone" in message and 'pip install "transferkit[heic]"' in message
+    assert "JPEG" in message  # or how to convert
