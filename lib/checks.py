@@ -7,7 +7,7 @@ pipeline does not read, or data that does not decode completely (e.g. a truncate
 
 Two decoders, two sets of formats (``decoder=``): ``"tensorflow"``, the registered datasets'
 pipeline (``tf.io.decode_image``: JPEG, PNG, GIF, BMP), and ``"pillow"``, your own folders, read
-like :func:`~transferkit.load_image` (also WebP, and HEIC/HEIF with ``pillow-heif``). Results are
+like :func:`~transferkit.load_image` (also WebP, AVIF, and HEIC/HEIF with ``pillow-heif``). Results are
 cached by file size and modification time, so a second scan of the same folder is instant.
 """
 
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from PIL import Image
+from PIL import Image, features
 from tqdm.auto import tqdm
 
 from .config import cache_dir
-from .images import DECODE_ERRORS, HEIC_HELP, decode, heif_support, is_heif
+from .images import DECODE_ERRORS, HEIC_HELP, decode, heif_support, is_avif, is_heif
 
 _MAGIC = [
     (b"\xff\xd8\xff", "JPEG"),
@@ -35,7 +35,7 @@ _MAGIC = [
     (b"BM", "BMP"),
 ]
 _EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".jfif": "JPEG", ".png": "PNG", ".gif": "GIF", ".bmp": "BMP",
-               ".webp": "WEBP", ".heic": "HEIF", ".heif": "HEIF"}
+               ".webp": "WEBP", ".avif": "AVIF", ".heic": "HEIF", ".heif": "HEIF"}
 DECODERS = ("tensorflow", "pillow")
 
 
@@ -96,6 +96,8 @@ def sniff_format(head: bytes) -> str | None:
         return "WEBP"
     if is_heif(head):
         return "HEIF"
+    if is_avif(head):
+        return "AVIF"
     return None
 
 
@@ -126,6 +128,8 @@ def inspect_image(path: str | Path, decoder: str = "pillow") -> tuple[str | None
     if decoder == "pillow":  # every format sniff_format knows; HEIF with pillow-heif
         if fmt == "HEIF" and not heif_support():
             return f"HEIC photo: reading it needs an extra package. {HEIC_HELP}", note
+        if fmt == "AVIF" and not features.check("avif"):
+            return "AVIF image, which this Pillow cannot read: pip install -U pillow, or save it as JPEG", note
         try:
             decode(path.read_bytes())  # as load_image and your folders' pipeline decode it
         except DECODE_ERRORS as e:

@@ -37,8 +37,8 @@ from .downloads import DiskFullError, DownloadError, check_file, fetch, writable
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp"}
 """File names the registered datasets count as images (their pipeline reads these formats)."""
-PHOTO_SUFFIXES = IMAGE_SUFFIXES | {".jfif", ".webp", ".heic", ".heif"}
-"""File names your own folders count as images: also what browsers (WebP, JFIF) and iPhones (HEIC) save."""
+PHOTO_SUFFIXES = IMAGE_SUFFIXES | {".jfif", ".webp", ".avif", ".heic", ".heif"}
+"""File names your own folders count as images: also what browsers (WebP, AVIF, JFIF) and iPhones (HEIC) save."""
 
 
 @functools.lru_cache(maxsize=1)

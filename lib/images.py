@@ -4,7 +4,7 @@ A photo is read the way a photo viewer shows it: the rotation a phone stores in 
 ``Orientation`` tag is applied (``PIL.ImageOps.exif_transpose``), WebP is read, and HEIC/HEIF (the
 iPhone's format) is read when the optional ``pillow-heif`` package is installed
 (``pip install "transferkit[heic]"``); without it the error says how to install it or convert the
-photo. ``upright=False`` reads the pixels as stored, as ``tf.io.decode_jpeg`` does (the registered
+photo. AVIF is read by Pillow 11.3 and later. ``upright=False`` reads the pixels as stored, as ``tf.io.decode_jpeg`` does (the registered
 datasets' pipeline, see :func:`transferkit.datasets.read_image_tf`).
 """
 
@@ -33,6 +33,11 @@ HEIC_HELP = ("HEIC is the iPhone's photo format. To read it, install the kit's H
 def is_heif(head: bytes) -> bool:
     """True when a file's first bytes (at least 12) announce a HEIC/HEIF image."""
     return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
+
+
+def is_avif(head: bytes) -> bool:
+    """True when a file's first bytes (at least 12) announce an AVIF image (what browsers increasingly save)."""
+    return head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis")
 
 
 _HEIF_READY = False
@@ -82,8 +87,8 @@ def load_image(source: str | Path | bytes, size: int | tuple[int, int] | None = 
                upright: bool = True) -> np.ndarray:
     """An image file (path or raw bytes) as an ``H x W x 3`` uint8 RGB array.
 
-    JPEG, PNG, GIF (first frame), BMP and WebP are read, HEIC/HEIF with ``pillow-heif`` (see the
-    module docstring). Grayscale, palette, CMYK and RGBA images are converted to RGB (transparency
+    JPEG, PNG, GIF (first frame), BMP, WebP and AVIF are read, HEIC/HEIF with ``pillow-heif`` (see
+    the module docstring). Grayscale, palette, CMYK and RGBA images are converted to RGB (transparency
     goes onto white). ``upright`` (default) applies the EXIF orientation a phone stores, so a photo
     taken upright loads upright; ``upright=False`` keeps the stored pixels, as ``tf.io.decode_jpeg``
     does. With ``size`` the image is resized (bilinear, no crop) to ``size`` x ``size`` or to

@@ -121,6 +121,7 @@ def test_formats_are_sniffed_by_content():
     assert sniff_format(b"RIFF\x10\0\0\0WAVEfmt ") is None  # a sound file is not a WebP
     assert sniff_format(b"\0\0\0\x18ftypheic\0\0\0\0") == "HEIF"
     assert sniff_format(b"\0\0\0\x18ftypmp42\0\0\0\0") is None  # a video is not a HEIC photo
+    assert sniff_format(b"\0\0\0\x1cftypavif\0\0\0\0") == "AVIF"
 
 
 def test_your_folders_read_webp_and_the_registered_pipeline_does_not(tmp_path):

@@ -123,3 +123,15 @@ def test_heic_without_the_extra_says_what_to_do(tmp_path, monkeypatch):
     message = str(e.value)
     assert str(path) in message and "iPhone" in message and 'pip install "transferkit[heic]"' in message
     assert "JPEG" in message  # or how to convert
+
+
+def test_avif_as_browsers_save_it(tmp_path):
+    from PIL import features
+
+    if not features.check("avif"):
+        pytest.skip("this Pillow has no AVIF codec (Pillow 11.3+ wheels do)")
+    photo = real_photo("pug_127.jpg")
+    path = tmp_path / "pug.avif"
+    photo.save(path, "AVIF", quality=90)
+    x = load_image(path)
+    assert x.shape == np.asarray(photo).shape and np.abs(x.astype(int) - np.asarray(photo)).mean() < 5
