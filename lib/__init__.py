@@ -42,6 +42,7 @@ from .evaluation import (
 from .objectives import ClassScore, ImageNorm, Jitter, TotalVariation
 from .ideal import IdealImageResult, ideal_image, ideal_images
 from .quiz import self_check
+from .i18n import set_language
 from .scratch import scratch_cnn
 from .folders import load_folder, upload_folder
 from .curves import CurveResult, digits_folder, learning_curves, plot_learning_curves

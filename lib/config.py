@@ -47,10 +47,12 @@ def cache_dir(*parts: str) -> Path:
 
 def mode_banner() -> str:
     """One line saying which mode the kit runs in and where its data comes from."""
-    mode = "QUICK mode (TRANSFERKIT_QUICK=1): small subsets, few epochs" if quick_mode() else "full mode"
+    from .i18n import _
+
+    mode = _("QUICK mode (TRANSFERKIT_QUICK=1): small subsets, few epochs") if quick_mode() else _("full mode")
     root = data_root()
-    source = f"local data from {root}" if root else "data downloaded to the cache if needed"
-    return f"transferkit: {mode}; {source}."
+    source = _("local data from {folder}").format(folder=root) if root else _("data downloaded to the cache if needed")
+    return _("transferkit: {mode}; {source}.").format(mode=mode, source=source)
 
 
 # --------------------------------------------------------------------------- importing TensorFlow

@@ -12,8 +12,11 @@ or as plain text with the answers folded away when there is no notebook to show 
 from __future__ import annotations
 
 import json
+import warnings
 from functools import lru_cache
 from importlib import resources
+
+from .i18n import _, language
 
 QUESTION_TYPES = ("multiple_choice", "many_choice")
 
@@ -27,16 +30,33 @@ def lessons() -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def _load(lesson: str) -> tuple:
-    path = resources.files("transferkit") / "quizzes" / f"{lesson}.json"
+def _load(lesson: str, code: str) -> tuple:
+    folder = resources.files("transferkit") / "quizzes"
+    path = folder / f"{lesson}.json"
     if not path.is_file():
-        raise ValueError(f"no self-check questions for lesson {lesson!r}; there are: {', '.join(lessons())}")
-    return tuple(json.loads(path.read_text(encoding="utf-8")))
+        raise ValueError(_("no self-check questions for lesson {lesson!r}; there are: {lessons}").format(
+            lesson=lesson, lessons=", ".join(lessons())))
+    english = json.loads(path.read_text(encoding="utf-8"))
+    translated = folder / code / f"{lesson}.json"  # written by tools/l10n.py render from locale/<code>/
+    if not translated.is_file():
+        return tuple(english)
+    questions = json.loads(translated.read_text(encoding="utf-8"))
+    if _shape(questions) != _shape(english):  # a stale translation must not mark another answer right
+        warnings.warn(f"the {code!r} questions of lesson {lesson} are out of step with the English ones; "
+                      "showing the English", stacklevel=3)
+        return tuple(english)
+    return tuple(questions)
+
+
+def _shape(questions: list[dict]) -> list[tuple]:
+    """What a translation must keep: each question's type and which answers are right."""
+    return [(q.get("type"), tuple(bool(a.get("correct")) for a in q.get("answers", []))) for q in questions]
 
 
 def quiz_questions(lesson: str) -> list[dict]:
-    """The questions of one lesson (checked: one correct answer per multiple-choice question, feedback on every answer)."""
-    questions = [dict(q) for q in _load(lesson)]
+    """The questions of one lesson in the kit's language (English where there is no translation),
+    checked: one correct answer per multiple-choice question, feedback on every answer."""
+    questions = [dict(q) for q in _load(lesson, language())]
     problems = validate_questions(questions)
     if problems:
         raise ValueError(f"lesson {lesson!r} has malformed questions: " + "; ".join(problems))
@@ -81,10 +101,10 @@ def as_text(questions: list[dict]) -> str:
     """The questions as plain text, each answer's feedback after it (for a terminal or a printout)."""
     lines = []
     for i, q in enumerate(questions, 1):
-        many = " (pick every right answer)" if q["type"] == "many_choice" else ""
+        many = " " + _("(pick every right answer)") if q["type"] == "many_choice" else ""
         lines.append(f"{i}. {q['question']}{many}")
         for letter, a in zip("abcdefghij", q["answers"]):
-            mark = "right" if a.get("correct") else "wrong"
+            mark = _("right") if a.get("correct") else _("wrong")
             lines.append(f"   {letter}) {a['answer']}\n      -> {mark}: {a['feedback']}")
         lines.append("")
     return "\n".join(lines)
@@ -101,7 +121,7 @@ def self_check(lesson: str, *, shuffle_answers: bool = True):
         try:
             from jupyterquiz import display_quiz
         except ImportError:
-            print("(jupyterquiz is not installed: `pip install jupyterquiz` shows these as clickable cards)\n")
+            print(_("(jupyterquiz is not installed: `pip install jupyterquiz` shows these as clickable cards)") + "\n")
         else:
             display_quiz(questions, shuffle_answers=shuffle_answers, max_width=760)
             return None

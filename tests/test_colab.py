@@ -66,8 +66,10 @@ def _expected_link(notebook: Path) -> str:
 
 
 def test_every_notebook_starts_with_its_badge_and_has_the_same_setup_cell():
+    """The same setup cell in every notebook of a language: English, and each translation folder (notebooks/tl/)."""
     url, _ = _pyproject()
-    setups = {}
+    tool = _tool()
+    setups, by_language = {}, {}
     for path in _notebooks():
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         badge = _source(cells[0])
@@ -75,14 +77,17 @@ def test_every_notebook_starts_with_its_badge_and_has_the_same_setup_cell():
         assert badge.endswith(f"]({_expected_link(path)})"), f"{path.name}: badge links {badge}"
         setup = next(c for c in cells if c["cell_type"] == "code")
         setups[path.relative_to(REPO).as_posix()] = _source(setup)
+        by_language.setdefault(tool.language_of(path), set()).add(_source(setup))
         assert setup["outputs"] == [] and setup["execution_count"] is None
-    texts = set(setups.values())
-    assert len(texts) == 1, f"setup cells differ: {sorted(setups)}"
-    text = texts.pop()
+    for language, texts in by_language.items():
+        assert texts == {tool.setup_source(url, language)}, f"setup cells of {language or 'English'} differ: {sorted(setups)}"
+    text = by_language.pop(None).pop()
     assert text.startswith("import sys  " + SETUP_MARK) and f"git+{url}\"" in text
     install = text[text.index("pip install"):]
     assert "-qq" not in install and "--quiet" not in install  # one -q hides progress, never pip's errors
-    assert text == _tool().setup_source(url)
+    assert text == tool.setup_source(url)
+    for language in by_language:
+        assert tool.setup_source(url, language) == text + f'; tk.set_language("{language}")'
 
 
 def test_readme_badges_open_every_notebook_from_the_same_url():
@@ -100,7 +105,7 @@ def test_notebooks_and_readme_are_up_to_date_with_pyproject():
 
 def test_colab_url_rewrites_every_notebook_and_the_readme_and_only_the_two_cells(tmp_path, monkeypatch):
     root = tmp_path / "repo"
-    shutil.copytree(NOTEBOOKS, root / "notebooks")
+    shutil.copytree(NOTEBOOKS, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "tl", "pcm"))
     shutil.copy(REPO / "README.md", root / "README.md")
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     # a notebook in a sub-folder without badge or setup cell yet, and a Jupyter checkpoint to leave alone
@@ -115,6 +120,14 @@ def test_colab_url_rewrites_every_notebook_and_the_readme_and_only_the_two_cells
     checkpoint = root / "notebooks" / ".ipynb_checkpoints" / "01_feature_extraction-checkpoint.ipynb"
     checkpoint.parent.mkdir()
     checkpoint.write_text(json.dumps(plain, indent=1) + "\n")
+    # a translation (notebooks/tl/, with locale/tl/ beside it) and a 3-letter folder that is no language
+    translated = root / "notebooks" / "tl" / "01_feature_extraction.ipynb"
+    translated.parent.mkdir()
+    shutil.copy(NOTEBOOKS / "01_feature_extraction.ipynb", translated)
+    (root / "locale" / "tl" / "LC_MESSAGES").mkdir(parents=True)
+    not_a_language = root / "notebooks" / "lab" / "extra.ipynb"
+    not_a_language.parent.mkdir()
+    not_a_language.write_text(json.dumps(plain, indent=1) + "\n")
     tool = _tool()
     for name, value in [("ROOT", root), ("PYPROJECT", root / "pyproject.toml"), ("README", root / "README.md"),
                         ("NOTEBOOKS", root / "notebooks")]:
@@ -126,12 +139,21 @@ def test_colab_url_rewrites_every_notebook_and_the_readme_and_only_the_two_cells
     base = "https://colab.research.google.com/github/someone/fork-kit/blob/spring/"
     readme = (root / "README.md").read_text()
     assert "transfer-learning-kit" not in readme and f"({base}notebooks/01_feature_extraction.ipynb)" in readme
+    header = next(line for line in readme.splitlines() if line.startswith("| notebook |"))
+    assert header.endswith("| Colab | Colab (tl) |"), header
+    row = next(line for line in readme.splitlines() if line.startswith("| `01_feature_extraction`"))
+    assert row.endswith(f"| [Colab]({base}notebooks/tl/01_feature_extraction.ipynb) |"), row
+    row = next(line for line in readme.splitlines() if line.startswith("| `02_"))
+    assert row.endswith(".ipynb) |  |"), row  # no translation yet: an empty cell
     for path, old in before.items():
         cells = json.loads(path.read_text())["cells"]
         rel = path.relative_to(root).as_posix()
         assert _source(cells[0]).endswith(f"]({base}{rel})"), rel
         code = [c for c in cells if c["cell_type"] == "code"]
         assert 'git+https://github.com/someone/fork-kit"' in _source(code[0])
+        last = _source(code[0]).splitlines()[-1]
+        assert last == ('import transferkit as tk, keras; tk.set_language("tl")' if path == translated
+                        else "import transferkit as tk, keras"), (rel, last)
         assert _rest(cells) == _rest(old["cells"]), f"{rel}: a cell other than the badge and setup changed"
     assert json.loads(nested.read_text())["cells"][3]["source"] == ["x = 1"]
     assert json.loads(checkpoint.read_text()) == plain  # checkpoints untouched

@@ -7,9 +7,12 @@ branch Colab opens in ``[tool.transferkit] colab-branch``). From it this script 
   three lines, the same everywhere, which installs the kit from that URL when pip does not know it
   (Colab) and then imports ``transferkit as tk`` and ``keras`` (the kit first: it keeps TensorFlow's
   start-up notices out of the cell). IPython's ``!`` runs pip, so pip's own message shows when it
-  fails, and the import after it stops the cell;
+  fails, and the import after it stops the cell. In a language folder (``notebooks/tl/``,
+  ``notebooks/pcm/``: the translations tools/l10n.py renders) the last line also sets the kit's
+  language: ``import transferkit as tk, keras; tk.set_language("tl")``;
 * a first markdown cell holding an "Open in Colab" badge for that notebook;
-* the Colab badges in the README's notebook table (one column, built from the notebooks' paths).
+* the Colab badges in the README's notebook table (a column for English, one per language folder,
+  built from the notebooks' paths).
 
 Nothing else in a notebook is touched, and running it twice changes nothing the second time.
 
@@ -38,6 +41,9 @@ SETUP_CELL = '''\
 import sys  # Setup: Colab installs the kit here (locally, `make lab` did). If pip fails, its message shows and the import stops.
 !"{{sys.executable}}" -m pip show -qq transferkit || "{{sys.executable}}" -m pip install -q "transferkit[tensorflow] @ git+{url}"
 import transferkit as tk, keras'''
+
+#: A folder of notebooks/ named by a language code holds that language's rendered notebooks.
+LANGUAGE_FOLDER = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 _URL_LINE = re.compile(r'^(Repository\s*=\s*)"([^"]*)"', re.M)
 _BRANCH_LINE = re.compile(r'^(colab-branch\s*=\s*)"([^"]*)"', re.M)
@@ -75,8 +81,22 @@ def colab_link(url: str, branch: str, notebook: Path) -> str:
     return f"https://colab.research.google.com/github/{owner}/{name}/blob/{branch}/{notebook.as_posix()}"
 
 
-def setup_source(url: str) -> str:
-    return SETUP_CELL.format(url=url)
+def setup_source(url: str, language: str | None = None) -> str:
+    """The setup cell; in a translated notebook its last line also sets the kit's language."""
+    text = SETUP_CELL.format(url=url)
+    return text + f'; tk.set_language("{language}")' if language else text
+
+
+def language_of(notebook: Path, root: Path | None = None) -> str | None:
+    """``"tl"`` for ``notebooks/tl/...`` (a folder named like a language that has ``locale/<code>/LC_MESSAGES``);
+    None for an English notebook."""
+    try:
+        parts = notebook.relative_to(root or NOTEBOOKS).parts
+    except ValueError:
+        return None
+    if len(parts) > 1 and LANGUAGE_FOLDER.match(parts[0]) and (ROOT / "locale" / parts[0] / "LC_MESSAGES").is_dir():
+        return parts[0]
+    return None
 
 
 def badge_markdown(link: str, label: str = "Open In Colab") -> str:
@@ -99,7 +119,7 @@ def is_badge_cell(cell: dict) -> bool:
     return cell.get("cell_type") == "markdown" and "".join(cell.get("source", [])).startswith("[![Open In Colab]")
 
 
-def updated_notebook(text: str, link: str, url: str) -> str:
+def updated_notebook(text: str, link: str, url: str, language: str | None = None) -> str:
     """The notebook's JSON with its badge cell and setup cell written; every other cell as it was."""
     nb = json.loads(text)
     cells = nb["cells"]
@@ -115,7 +135,7 @@ def updated_notebook(text: str, link: str, url: str) -> str:
     if not code:
         raise SystemExit("a notebook without a code cell has no setup cell to write")
     setup = code[0]
-    setup["source"] = _lines(setup_source(url))
+    setup["source"] = _lines(setup_source(url, language))
     setup["outputs"] = []
     setup["execution_count"] = None
     return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
@@ -135,9 +155,14 @@ def _table_names(first_cell: str) -> list[str]:
     return names
 
 
+_COLAB_COLUMN = re.compile(r"^Colab( \([\w]+\))?$", re.I)
+
+
 def updated_readme(text: str, url: str, branch: str, notebooks: list[Path]) -> str:
-    """The README with a Colab column in its notebook table (the table whose header starts ``| notebook |``)."""
-    by_stem = {p.stem: p.relative_to(ROOT) for p in notebooks}
+    """The README with Colab columns in its notebook table (the table whose header starts ``| notebook |``):
+    ``Colab`` for the English notebooks, ``Colab (tl)`` for each language folder that has notebooks."""
+    by_name = {(language_of(p), p.stem): p.relative_to(ROOT) for p in notebooks}
+    columns = [None] + sorted({lang for lang, _ in by_name if lang})
     lines = text.split("\n")
     out, i = [], 0
     while i < len(lines):
@@ -147,23 +172,29 @@ def updated_readme(text: str, url: str, branch: str, notebooks: list[Path]) -> s
             i += 1
             continue
         header = [c.strip() for c in line.strip().strip("|").split("|")]
-        has_colab = header[-1].lower() == "colab"
-        out.append("| " + " | ".join(header[:-1] if has_colab else header) + " | Colab |")
-        ncols = len(header) if has_colab else len(header) + 1
-        out.append("|" + "---|" * ncols)
+        managed = 0
+        while managed < len(header) - 1 and _COLAB_COLUMN.match(header[-1 - managed]):
+            managed += 1
+        kept = header[:len(header) - managed]
+        out.append("| " + " | ".join(kept + ["Colab" if lang is None else f"Colab ({lang})" for lang in columns]) + " |")
+        out.append("|" + "---|" * (len(kept) + len(columns)))
         i += 2
         while i < len(lines) and lines[i].startswith("|"):
             row = lines[i].strip()[1:-1] if lines[i].strip().endswith("|") else lines[i].strip()[1:]
             cells = row.split(" | ")
-            if has_colab:
-                cells = cells[:-1]
-            badges = []
-            for name in _table_names(cells[0]):
-                if name in by_stem:
-                    link = colab_link(url, branch, by_stem[name])
-                    label = "Open In Colab" if not badges else name.rsplit("_", 1)[-1]
-                    badges.append(badge_markdown(link) if not badges else f"[{label}]({link})")
-            out.append("| " + " | ".join(c.strip() for c in cells) + " | " + " ".join(badges) + " |")
+            cells = cells[:len(cells) - managed] if managed else cells
+            links = []
+            for lang in columns:
+                badges = []
+                for name in _table_names(cells[0]):
+                    if (lang, name) in by_name:
+                        link = colab_link(url, branch, by_name[lang, name])
+                        if badges:
+                            badges.append(f"[{name.rsplit('_', 1)[-1]}]({link})")
+                        else:
+                            badges.append(badge_markdown(link) if lang is None else f"[Colab]({link})")
+                links.append(" ".join(badges))
+            out.append("| " + " | ".join([c.strip() for c in cells] + links) + " |")
             i += 1
     return "\n".join(out)
 
@@ -186,7 +217,8 @@ def planned_changes(url: str | None = None, branch: str | None = None) -> dict[P
     notebooks = notebook_paths()
     wanted = {PYPROJECT: pyproject, README: updated_readme(README.read_text(), url, branch, notebooks)}
     for path in notebooks:
-        wanted[path] = updated_notebook(path.read_text(encoding="utf-8"), colab_link(url, branch, path.relative_to(ROOT)), url)
+        wanted[path] = updated_notebook(path.read_text(encoding="utf-8"), colab_link(url, branch, path.relative_to(ROOT)), url,
+                                        language_of(path))
     return {p: t for p, t in wanted.items() if p.read_text(encoding="utf-8") != t}
 
 
