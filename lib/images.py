@@ -1,11 +1,11 @@
 """Reading single images robustly: any path or upload a student supplies becomes RGB uint8.
 
 A photo is read the way a photo viewer shows it: the rotation a phone stores in the EXIF
-``Orientation`` tag is applied (``PIL.ImageOps.exif_transpose``), WebP is read, and HEIC/HEIF (the
-iPhone's format) is read when the optional ``pillow-heif`` package is installed
-(``pip install "transferkit[heic]"``); without it the error says how to install it or convert the
-photo. AVIF is read by Pillow 11.3 and later. ``upright=False`` reads the pixels as stored, as ``tf.io.decode_jpeg`` does (the registered
-datasets' pipeline, see :func:`transferkit.datasets.read_image_tf`).
+``Orientation`` tag is applied (``PIL.ImageOps.exif_transpose``); WebP and AVIF (what browsers save)
+are read; HEIC/HEIF (the iPhone's format) is read when the optional ``pillow-heif`` package is
+installed (``pip install "transferkit[heic]"``), and without it the error says how to install it or
+convert the photo. ``upright=False`` reads the pixels as stored, as ``tf.io.decode_jpeg`` does (the
+registered datasets' pipeline, see :func:`transferkit.datasets.read_image_tf`).
 """
 
 from __future__ import annotations
