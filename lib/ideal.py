@@ -5,6 +5,11 @@ probability for one class goes up. Plain cross-entropy finds noise the network c
 a total-variation penalty, which charges for differences between neighbouring pixels, and a
 little random jitter between steps give smoother, more recognisable patterns.
 
+The loop is notebook 04's ``optimize`` (same start, score, TV term, Adam schedule, clip and
+rounding), plus jitter, one batch for several classes, a compiled step and a per-step record.
+With ``jitter=0`` it makes the notebook's image; ``tests/test_ideal.py`` runs the notebook's cell
+to hold the two together.
+
 >>> model = load_backbone(include_top=True, classifier_activation=None)   # ImageNet logits
 >>> cat = ideal_image(model, "Siamese_cat")         # logit + total variation, jittered, 200 steps
 >>> noise_cat = ideal_image(model, "Siamese_cat", score="log_prob", tv_weight=0, jitter=0)

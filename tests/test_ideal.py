@@ -1,9 +1,12 @@
-"""Ideal images: the loss terms against hand-computed values, and the ascent on a tiny classifier."""
+"""Ideal images: the loss terms against hand-computed values, the ascent on a tiny classifier, and the
+kit's loop against notebook 04's own loop on MobileNet."""
 
 from __future__ import annotations
 
 import io
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,3 +211,44 @@ def test_unknown_names_list_close_matches(imagenet_weights):
         ideal_image(two, "dog", steps=0, progress=False)
     with pytest.raises(ValueError, match="outside"):
         ideal_image(two, 2, steps=0, progress=False)
+
+
+# ---------------------------------------------------------------- the kit's loop is notebook 04's loop
+
+NOTEBOOK_04 = Path(__file__).resolve().parents[1] / "notebooks" / "04_ideal_cat.ipynb"
+LOOP_CELL = "ascent-loop"  # the id of the cell that defines total_variation and optimize
+
+
+def _notebook_loop() -> dict:
+    """Run notebook 04's loop cell (found by its id) and return the names it defines."""
+    cells = {cell.get("id"): cell for cell in json.loads(NOTEBOOK_04.read_text(encoding="utf-8"))["cells"]}
+    assert LOOP_CELL in cells, f"notebook 04 has no cell with id {LOOP_CELL!r}"
+    names = {"np": np, "tf": tf, "keras": keras}
+    exec("".join(cells[LOOP_CELL]["source"]), names)
+    return names
+
+
+@pytest.fixture(scope="module")
+def imagenet_logits(imagenet_weights):
+    from transferkit import load_backbone
+
+    return load_backbone(include_top=True, classifier_activation=None)
+
+
+def test_notebook_total_variation_is_the_kits():
+    images = np.random.default_rng(1).integers(0, 256, (2, 32, 32, 3)).astype("float32")
+    notebook_tv = _notebook_loop()["total_variation"]
+    for image in images:
+        assert float(notebook_tv(image[None])) == pytest.approx(float(TotalVariation().per_sample(image[None])[0]), abs=1e-6)
+
+
+@pytest.mark.parametrize("tv_weight", [0.0, 3000.0])
+def test_kit_without_jitter_makes_the_notebook_loops_image(imagenet_logits, tv_weight):
+    steps = 3
+    image, probs = _notebook_loop()["optimize"](imagenet_logits, 284, steps, tv_weight)  # 284: Siamese_cat
+    kit = ideal_image(imagenet_logits, "Siamese_cat", steps=steps, tv_weight=tv_weight, jitter=0, progress=False)
+    assert kit.target == 284 and image.dtype == kit.image.dtype == np.uint8
+    # Eager (notebook) and compiled (kit) arithmetic round differently, so a pixel may land one level
+    # apart; a different score, step size, schedule or TV weight moves pixels by 10 levels or more.
+    assert np.abs(image.astype(int) - kit.image.astype(int)).max() <= 1
+    np.testing.assert_allclose(probs, kit.history["prob"][:steps], atol=2e-3)
