@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import shutil
+import socket
 import tempfile
+import threading
 import urllib.parse
 from pathlib import Path
 
@@ -162,19 +165,37 @@ def _mirror_problem(url: str, size: int | None = None) -> str | None:
         return f"not reachable: {reason}"
 
 
-def _download_one(name: str, url: str, folder: Path, checks: dict) -> Path:
-    import socket
+_timeout_lock = threading.Lock()
+_timeout_users = 0
+_timeout_before: float | None = None
 
+
+@contextlib.contextmanager
+def _stall_timeout(seconds: float):
+    """Sockets opened meanwhile time out after ``seconds`` of silence (urlretrieve, inside get_file, takes
+    no timeout of its own). Downloads in several threads share it; the last one out restores the default."""
+    global _timeout_users, _timeout_before
+    with _timeout_lock:
+        if _timeout_users == 0:
+            _timeout_before = socket.getdefaulttimeout()
+            socket.setdefaulttimeout(seconds)
+        _timeout_users += 1
+    try:
+        yield
+    finally:
+        with _timeout_lock:
+            _timeout_users -= 1
+            if _timeout_users == 0:
+                socket.setdefaulttimeout(_timeout_before)
+
+
+def _download_one(name: str, url: str, folder: Path, checks: dict) -> Path:
     import keras
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".part", dir=folder))
-    previous = socket.getdefaulttimeout()
     try:
-        socket.setdefaulttimeout(STALL_SECONDS)  # urlretrieve, inside get_file, takes no timeout of its own
-        try:
+        with _stall_timeout(STALL_SECONDS):
             got = Path(keras.utils.get_file(name, url, cache_dir=str(tmp), cache_subdir=""))
-        finally:
-            socket.setdefaulttimeout(previous)
         check_file(got, name, **checks)
         target = folder / name
         os.replace(got, target)

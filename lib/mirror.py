@@ -92,12 +92,19 @@ class MirrorHandler(http.server.SimpleHTTPRequestHandler):
         sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
 
-def make_server(folders: list[Path], bind: str = "", port: int = DEFAULT_PORT) -> http.server.ThreadingHTTPServer:
+class MirrorServer(http.server.ThreadingHTTPServer):
+    """One thread per request; a whole class connecting at once waits in the queue instead of being turned
+    away (the standard library's queue holds 5 connections, and a refused connection costs a student
+    a retry of seconds, enough to miss ``MIRROR_TIMEOUT``)."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
+def make_server(folders: list[Path], bind: str = "", port: int = DEFAULT_PORT) -> MirrorServer:
     """An HTTP server (one thread per student) for ``folders``; raises OSError if the port is taken."""
     handler = type("Handler", (MirrorHandler,), {"folders": [Path(f).expanduser() for f in folders]})
-    server = http.server.ThreadingHTTPServer((bind, port), handler)
-    server.daemon_threads = True
-    return server
+    return MirrorServer((bind, port), handler)
 
 
 def lan_address() -> str:

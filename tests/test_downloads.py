@@ -3,7 +3,7 @@
 Every test here runs with ``local_only``: a connection or name lookup for anything but 127.0.0.1
 fails the test, so nothing reaches the internet. The server serves bytes the tests build (a tiny
 registered dataset) and can misbehave on purpose: drop the connection mid-file, answer with an
-HTML page.
+HTML page, stop sending halfway through a file.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import http.server
 import io
 import socket
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -48,6 +49,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data[: len(data) // 3])  # then the connection closes
             self.wfile.flush()
             self.close_connection = True
+        elif mode == "stall":
+            data = srv.files[name]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 3])
+            self.wfile.flush()
+            srv.released.wait(timeout=30)  # silent, connection open, until the test ends
+            self.close_connection = True
         else:
             self._send(200, srv.files[name], "application/octet-stream")
 
@@ -81,6 +91,7 @@ class LocalServer:
     def __init__(self):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.files, self.httpd.behaviour, self.httpd.requests = {}, {}, []
+        self.httpd.released = threading.Event()
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
@@ -93,6 +104,7 @@ class LocalServer:
     requests = property(lambda self: self.httpd.requests)
 
     def close(self):
+        self.httpd.released.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -104,6 +116,22 @@ def server():
     s.close()
 
 
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and never answers: a teacher's laptop whose mirror froze."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)  # the kernel completes every handshake; nobody reads or writes
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+
+    def close(self):
+        self.sock.close()
+
+
 def dead_url(name: str) -> str:
     """A 127.0.0.1 URL where nothing listens (connection refused at once)."""
     with socket.socket() as s:
@@ -113,26 +141,9 @@ def dead_url(name: str) -> str:
 
 
 @pytest.fixture
-def local_only(monkeypatch):
+def local_only(loopback_only):
     """Connections and name lookups are allowed to 127.0.0.1 only; anything else fails the test."""
-    attempts = []
-    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
-
-    def connect(self, address):
-        if isinstance(address, tuple) and address[0] not in ("127.0.0.1", "localhost"):
-            attempts.append(address)
-            raise AssertionError(f"network access outside 127.0.0.1: {address}")
-        return real_connect(self, address)
-
-    def getaddrinfo(host, *args, **kwargs):
-        if host not in ("127.0.0.1", "localhost"):
-            attempts.append(host)
-            raise socket.gaierror(f"test: no lookups outside 127.0.0.1 ({host})")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return attempts
+    return loopback_only
 
 
 @pytest.fixture
@@ -254,6 +265,56 @@ def test_mirror_down_costs_one_line_and_the_public_url_delivers(tiny, server, fr
     lines = [l for l in capfd.readouterr().out.splitlines() if l.startswith("transferkit:")]
     assert len(lines) == 1 and "the classroom mirror could not give tiny.zip (not reachable:" in lines[0]
     assert server.requests == ["tiny.zip"]
+
+
+def test_mirror_that_accepts_and_never_answers_costs_its_timeout_once(tiny, server, fresh_cache, local_only, capfd,
+                                                                     monkeypatch):
+    silent = SilentServer()
+    try:
+        monkeypatch.setenv("TRANSFERKIT_MIRROR", silent.url)
+        monkeypatch.setattr(downloads, "MIRROR_TIMEOUT", 2)
+        start = time.monotonic()
+        assert (tk.dataset_dir("tiny") / "train" / "cats").is_dir()
+        seconds = time.monotonic() - start
+    finally:
+        silent.close()
+    assert 2 <= seconds < 15, f"a silent mirror cost {seconds:.1f} s, expected its {downloads.MIRROR_TIMEOUT} s timeout"
+    lines = [l for l in capfd.readouterr().out.splitlines() if l.startswith("transferkit:")]
+    assert lines == [f"transferkit: the classroom mirror could not give tiny.zip (not reachable: timed out); "
+                     f"trying {server.url}tiny.zip"]
+    assert server.requests == ["tiny.zip"]
+
+
+def test_download_that_stalls_midway_times_out_leaves_nothing_and_the_next_url_delivers(tiny, server, fresh_cache,
+                                                                                         local_only, capfd,
+                                                                                         monkeypatch):
+    stalled = LocalServer()
+    try:
+        stalled.files["tiny.zip"] = server.files["tiny.zip"]
+        stalled.behaviour["tiny.zip"] = "stall"  # a third of the file, then silence
+        tiny["files"][0]["urls"].insert(0, stalled.url + "tiny.zip")
+        monkeypatch.setattr(downloads, "STALL_SECONDS", 1)
+        start = time.monotonic()
+        assert (tk.dataset_dir("tiny") / "validation" / "dogs").is_dir()
+        seconds = time.monotonic() - start
+    finally:
+        stalled.close()
+    assert seconds < 15, f"a stalled download held the student for {seconds:.1f} s"
+    out = capfd.readouterr().out
+    assert f"transferkit: {stalled.url}tiny.zip could not give tiny.zip (timed out); trying {server.url}tiny.zip" in out
+    assert stalled.requests == ["tiny.zip"] and server.requests == ["tiny.zip"]
+    assert leftovers(fresh_cache / "downloads") == ["tiny.zip"]  # the stalled part is gone
+    assert socket.getdefaulttimeout() is None  # the stall timeout does not outlive the download
+
+
+def test_no_network_guard_is_not_swallowed_by_fetch(no_network, tmp_path):
+    """``fetch`` turns every Exception into a DownloadError; the guard's error passes through, and its record
+    fails the test at teardown even where the code under test catches everything."""
+    with pytest.raises(BaseException) as e:
+        downloads.fetch("x.zip", ["http://example.invalid/x.zip"], tmp_path)
+    assert not isinstance(e.value, Exception) and "network access attempted" in str(e.value)
+    assert no_network == ["http://example.invalid/x.zip"]  # what the teardown checks
+    no_network.clear()  # this test wanted the attempt
 
 
 def test_mirror_with_a_different_file_is_not_downloaded(tiny, server, fresh_cache, local_only, capfd, monkeypatch):

@@ -1,9 +1,13 @@
-"""The teacher's mirror (``python -m transferkit.mirror``) serving to a student on 127.0.0.1."""
+"""The teacher's mirror (``python -m transferkit.mirror``) serving to students on 127.0.0.1."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import hashlib
+import os
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -47,6 +51,40 @@ def test_serves_cache_and_keras_models_under_their_own_names(teacher, fresh_cach
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(url + bad)
         assert e.value.code == 404, bad
+
+
+STUDENTS = 30
+
+
+def test_a_class_fetching_at_once_gets_identical_verified_files(teacher, local_only, monkeypatch, tmp_path, capfd):
+    """Thirty students start the same download in the same second; each gets the teacher's bytes, checked."""
+    server, archives, models = teacher
+    payload = os.urandom(3 << 20)  # 3 MB: the transfers overlap
+    (archives / "class.zip").write_bytes(b"PK\x03\x04" + payload)
+    expected = (archives / "class.zip").read_bytes()
+    digest = hashlib.sha256(expected).hexdigest()
+    monkeypatch.setenv("TRANSFERKIT_MIRROR", mirror.student_url(server, "127.0.0.1"))
+    monkeypatch.setattr(downloads, "STALL_SECONDS", 20)  # a stuck transfer fails the test, never hangs it
+    start_together = threading.Barrier(STUDENTS, timeout=30)
+
+    def student(i: int) -> tuple[bytes, float]:
+        start_together.wait()
+        t0 = time.monotonic()
+        got = downloads.fetch("class.zip", [], tmp_path / f"student{i:02d}", sha256=digest, size=len(expected))
+        return got.read_bytes(), time.monotonic() - t0
+
+    with concurrent.futures.ThreadPoolExecutor(STUDENTS) as pool:
+        futures = [pool.submit(student, i) for i in range(STUDENTS)]
+        results = [f.result(timeout=180) for f in futures]
+    assert all(data == expected for data, _ in results), "a student got different bytes"
+    slowest = max(seconds for _, seconds in results)
+    assert slowest < 60, f"the slowest of {STUDENTS} students waited {slowest:.1f} s"
+    log = capfd.readouterr()
+    served = [line for line in log.err.splitlines() if '"GET /class.zip HTTP/1.1" 200' in line]
+    asked = [line for line in log.err.splitlines() if '"HEAD /class.zip HTTP/1.1" 200' in line]
+    assert len(served) == len(asked) == STUDENTS  # each asked once and downloaded once: no retry, no fallback
+    assert "could not give" not in log.out
+    assert socket.getdefaulttimeout() is None  # the shared stall timeout was restored when the last one finished
 
 
 def test_port_taken_gives_a_clear_message(capsys, tmp_path, monkeypatch):
