@@ -46,7 +46,7 @@ from .i18n import set_language
 from .scratch import scratch_cnn
 from .folders import load_folder, upload_folder
 from .curves import CurveResult, digits_folder, learning_curves, plot_learning_curves
-from .ideal_plots import plot_ideal_history, show_ideal, show_tv_sweep, tv_of
+from .ideal_plots import plot_ideal_history, show_ideal
 
 __version__ = "0.1.0"
 

@@ -50,19 +50,3 @@ def plot_ideal_history(results: Mapping[str, IdealImageResult] | Sequence[IdealI
     fig.tight_layout()
     plt.show()
     return fig
-
-
-def show_tv_sweep(results: Sequence[IdealImageResult], weights: Sequence[float], size: float = 2.6):
-    """A row of ideal images made with growing TV weights, titled with weight and probability."""
-    titles = [f"TV weight {w:g}\np={r.probability:.2f}, TV={r.total_variation:.3f}" for w, r in zip(weights, results)]
-    return show_images([r.image for r in results], titles, ncols=len(results), size=size)
-
-
-def tv_of(images) -> np.ndarray:
-    """Total variation of uint8/0-255 images (H x W x 3 or a batch), e.g. of a real photo for scale."""
-    from .objectives import TotalVariation
-
-    x = np.asarray(images, dtype="float32")
-    if x.ndim == 3:
-        x = x[None]
-    return TotalVariation().per_sample(x).numpy()
