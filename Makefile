@@ -1,14 +1,17 @@
 # Two commands on a fresh machine:  `make lab` (set up + open the notebooks)  and  `make test`.
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
-SHARED  ?= ../shared/data
+ifndef SHARED
+SHARED  := $(if $(TRANSFERKIT_DATA),$(TRANSFERKIT_DATA),../shared/data)
+endif
 export KERAS_HOME ?= $(CURDIR)/.keras
 # Course machines and CI keep local copies of the data beside the checkout; use them when present.
 ifneq ($(wildcard $(SHARED)),)
 export TRANSFERKIT_DATA ?= $(abspath $(SHARED))
 endif
 
-.PHONY: setup lab notebooks test benchmarks offline-weights clean-outputs colab-setup test-colab colab-url
+.PHONY: setup lab notebooks test test-units test-solutions test-browser browser-setup benchmarks offline-weights \
+	clean-outputs colab-setup test-colab colab-url
 
 setup: $(VENV)/.installed
 
@@ -20,11 +23,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 # Copies locally provided ImageNet weights (if any) into Keras' cache, where
-# keras.applications looks before it downloads.
+# keras.applications looks before it downloads. In CI (TRANSFERKIT_REQUIRE_DATA=1, set by .ci/run)
+# a weights file the lessons load that is in neither place is an error.
+LESSON_WEIGHTS := mobilenet_7_5_224_tf_no_top.h5 mobilenet_7_5_224_tf.h5 mobilenet_2_5_224_tf_no_top.h5 \
+	mobilenet_2_5_224_tf.h5 imagenet_class_index.json
 offline-weights:
 	@mkdir -p $(KERAS_HOME)/models
-	@if [ -d $(SHARED)/weights ]; then cp -n $(SHARED)/weights/*.h5 $(SHARED)/weights/*.json $(KERAS_HOME)/models/ 2>/dev/null; \
+	@if [ -d "$(SHARED)/weights" ]; then cp -n "$(SHARED)"/weights/*.h5 "$(SHARED)"/weights/*.json $(KERAS_HOME)/models/ 2>/dev/null; \
 	  echo "ImageNet weights from $(SHARED)/weights are in $(KERAS_HOME)/models"; fi
+	@case "$${TRANSFERKIT_REQUIRE_DATA:-}" in ""|0|false|no|off) ;; *) \
+	  for f in $(LESSON_WEIGHTS); do [ -f "$(KERAS_HOME)/models/$$f" ] || { echo "error: TRANSFERKIT_REQUIRE_DATA is set (CI)" \
+	    "and the ImageNet weights $$f are neither in $(abspath $(SHARED))/weights nor in $(KERAS_HOME)/models" >&2; exit 1; }; \
+	  done;; esac
 
 # Jupyter refuses to run as root unless told; containers (Docker, CI images) often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -37,8 +47,37 @@ notebooks: setup offline-weights
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=-1 \
 	  --output-dir build/notebooks $$(find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
+# The solution notebooks run with TRANSFERKIT_STRICT=1: there a wrong answer in the lab's checks raises.
+# tests/browser runs only with `make test-browser`.
+SOLUTIONS := $(sort $(shell find notebooks -path '*/solutions/*.ipynb' -not -path '*/.ipynb_checkpoints/*'))
+NBVAL     := --nbval-lax -p no:cacheprovider
+strict_solutions = $(if $(SOLUTIONS),TRANSFERKIT_QUICK=1 TRANSFERKIT_STRICT=1 $(1)/bin/pytest $(SOLUTIONS) $(NBVAL) $(2),\
+	@echo "no solution notebooks")
+
 test: setup offline-weights
-	TRANSFERKIT_QUICK=1 $(VENV)/bin/pytest tests notebooks --nbval-lax -p no:cacheprovider
+	TRANSFERKIT_QUICK=1 $(VENV)/bin/pytest tests notebooks --ignore=tests/browser --ignore-glob='*/solutions/*' $(NBVAL)
+	$(call strict_solutions,$(VENV))
+
+# The parts of `make test` on their own (CI runs these and test-browser, see .ci/run).
+test-units: setup offline-weights
+	TRANSFERKIT_QUICK=1 $(VENV)/bin/pytest tests --ignore=tests/browser -p no:cacheprovider
+
+test-solutions: setup offline-weights
+	$(call strict_solutions,$(VENV))
+
+# Every notebook (translations and solutions included) in JupyterLab in headless Chromium, quick mode:
+# Run All, no error, widgets and images shown, the quiz clicked (tests/browser). Needs Debian's
+# chromium (`sudo apt-get install chromium`); Playwright drives it, no browser download.
+# `make test-browser NOTEBOOKS="notebooks/01_*.ipynb"` runs some notebooks only. Screenshots, the
+# JupyterLab log and the timings go to build/browser/.
+browser-setup: $(VENV)/.browser-installed
+
+$(VENV)/.browser-installed: $(VENV)/.installed tests/browser/requirements.txt
+	$(PY) -m pip install --quiet -r tests/browser/requirements.txt
+	touch $@
+
+test-browser: setup browser-setup offline-weights
+	TRANSFERKIT_BROWSER_NOTEBOOKS="$(NOTEBOOKS)" $(VENV)/bin/pytest tests/browser -v -p no:cacheprovider
 
 benchmarks: setup offline-weights
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
@@ -61,11 +100,22 @@ $(COLAB_VENV)/.installed: colab-constraints.txt requirements.txt
 	  $$(grep -E '^(pytest|nbval|ipykernel)==' requirements.txt)
 	touch $@
 
+# On Colab's versions: the English notebooks (translations have byte-identical code cells), the
+# solutions (strict) and the tests of code whose behaviour depends on the versions of Keras,
+# TensorFlow, NumPy, Pillow, scikit-learn, matplotlib, ipywidgets, tqdm or jupyterquiz. The tests of
+# plain-Python logic (downloads and the mirror, folders and dataset layouts, metrics, classes,
+# translations' catalogs) run on the local stack only. `make test-colab COLAB_TESTS=tests` runs all.
+COLAB_TESTS ?= tests/test_colab.py tests/test_package.py tests/test_backbones.py tests/test_training.py \
+	tests/test_lab.py tests/test_features.py tests/test_adversarial.py tests/test_ideal.py tests/test_images.py \
+	tests/test_checks.py tests/test_evaluation.py tests/test_curves.py tests/test_quiz.py
+COLAB_NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
 test-colab: colab-setup offline-weights
 	$(COLAB_PY) -m pip uninstall --quiet --yes transferkit 2>/dev/null || true
 	$(COLAB_PY) -m pip install --quiet "transferkit[cpu] @ git+file://$(CURDIR)"
 	TRANSFERKIT_QUICK=1 TRANSFERKIT_COLAB_CONSTRAINTS=colab-constraints.txt \
-	  $(COLAB_VENV)/bin/pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	  $(COLAB_VENV)/bin/pytest $(COLAB_TESTS) $(COLAB_NOTEBOOKS) --ignore=tests/browser --nbval-current-env $(NBVAL)
+	$(call strict_solutions,$(COLAB_VENV),--nbval-current-env)
 
 # The repository the notebooks install from and their Colab badges (tools/colab.py):
 # `make colab-url URL=https://github.com/<you>/transferkit [BRANCH=main]`, or `make colab-url` to

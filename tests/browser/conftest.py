@@ -36,12 +36,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    config.stash[RESULTS] = {"start": time.monotonic(), "notebooks": {}, "errors": 0}
+    config.stash[RESULTS] = {"start": time.monotonic(), "notebooks": {}, "errors": 0, "screenshots": []}
 
 
 @pytest.fixture(scope="session")
 def browser_results(pytestconfig) -> dict:
-    """``notebooks``: path -> seconds of Run All; ``errors``: notebooks that failed."""
+    """``notebooks``: path -> seconds of Run All; ``errors``: notebooks that failed; ``screenshots``: their paths."""
     return pytestconfig.stash[RESULTS]
 
 
@@ -89,5 +89,7 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.section("browser benchmark")
     for line in lines:
         terminalreporter.write_line(line)
+    for shot in results["screenshots"]:
+        terminalreporter.write_line(f"screenshot: {shot}")
     BUILD.mkdir(parents=True, exist_ok=True)
     (BUILD / "benchmark.txt").write_text("\n".join(lines) + "\n")

@@ -97,7 +97,7 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, lab, chromium, browser_resu
         browser_results["errors"] += failed
         try:
             shot = screenshot_notebook(page, BUILD / Path(path).with_suffix(".png"))
-            print(f"screenshot: {shot}")
+            browser_results["screenshots"].append(shot.relative_to(REPO))
         except Exception as e:  # the failure itself matters more than its picture
             print(f"screenshot of {path} failed: {e}")
         context.close()
