@@ -1,14 +1,13 @@
 """Adversarial images: imperceptible, bounded pixel changes that make a classifier see something else.
 
-The attack is projected gradient descent (PGD) on the *raw 0-255 pixels* the kit's models take:
-each step moves every pixel by ``step_size`` levels against the sign of the loss gradient, then
-projects back into the box ``[original - epsilon, original + epsilon] ∩ [0, 255]``. ``epsilon`` is
-measured in 8-bit levels, so ``epsilon=2`` means no pixel value moves by more than 2 of 255.
+The attack is notebook 05's loop: projected gradient descent (PGD) on the *raw 0-255 pixels* the
+kit's models take. Each step moves every pixel by ``step_size`` levels (default 1) against the sign
+of the loss gradient, projects back into the box ``[original - epsilon, original + epsilon]``,
+clips to 0..255 and rounds to whole levels. ``epsilon`` is measured in 8-bit levels, so
+``epsilon=2`` means no pixel value moves by more than 2 of 255.
 
-The result is a uint8 image - exactly what a PNG file stores - and success is judged on that
-rounded image, so the attack survives saving and reloading. Rounding can undo sub-level progress,
-so the gradient is taken *at the rounded image* while a float copy accumulates the steps (a
-straight-through trick), and the best rounded image seen is kept.
+Every image the loop looks at is a uint8 image - exactly what a PNG file stores - so success
+survives saving and reloading.
 
 >>> model = load_backbone(include_top=True)                     # ImageNet classifier, raw pixels
 >>> dog = load_image(demo_image("beagle_111.jpg"), 224)
@@ -21,7 +20,6 @@ from __future__ import annotations
 
 import math
 import warnings
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -198,35 +196,29 @@ def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
     return as_batch(arr, size)[0].astype(np.uint8)  # also fixes channels; same size (or None) = no resampling
 
 
-# One compiled step per (model, output kind); weak keys so a dropped model frees its graph.
-_STEPS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
+def _probabilities(outputs, kind: str) -> np.ndarray:
+    """Class probabilities of the first image of a batch of model outputs (float64)."""
+    if kind == "probabilities" and outputs.shape[-1] > 1:
+        return np.asarray(outputs[0], dtype=np.float64)  # as the model gives them
+    return np.exp(log_probabilities(outputs, kind == "logits")[0].numpy().astype(np.float64))
 
 
-def _step_fn(model: keras.Model, kind: str):
-    """Compiled functions on raw pixels: step (x, class, direction) -> (log-probs, loss, d loss / d x)
-    and forward x -> log-probs.
+def _gradient_step(model: keras.Model, x: tf.Tensor, cls: int, direction: float, kind: str):
+    """Probabilities of the image ``x`` (H x W x 3), the loss, and the loss's gradient at ``x``.
 
-    ``direction=-1`` minimises ``-log p(class)`` (targeted), ``+1`` minimises ``log p(class)``
-    (untargeted: push the original class down).
+    ``direction=-1``: loss ``-log p(class)`` (targeted); ``+1``: ``log p(class)`` (untargeted, push
+    the class down). For a softmax model this is notebook 05's ``-tf.math.log(p[target])``, run
+    eagerly as the notebook runs it, so both give the same gradient to the last bit.
     """
-    per_model = _STEPS.setdefault(model, {})
-    if kind not in per_model:
-
-        @tf.function(reduce_retracing=True)
-        def step(x, cls, direction):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                logp = log_probabilities(model(x, training=False), kind == "logits")
-                loss = direction * logp[0, cls]
-            return logp[0], loss, tape.gradient(loss, x)
-
-        @tf.function(reduce_retracing=True)
-        def forward(x):
-            return log_probabilities(model(x, training=False), kind == "logits")[0]
-
-        per_model[kind] = step
-        per_model[kind + "/forward"] = forward
-    return per_model[kind], per_model[kind + "/forward"]
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        outputs = model(x[None], training=False)
+        if kind == "probabilities" and outputs.shape[-1] > 1:
+            log_p = tf.math.log(tf.maximum(outputs[0, cls], _TINY))  # log(p) for any p > 1e-30
+        else:
+            log_p = log_probabilities(outputs, kind == "logits")[0, cls]
+        loss = direction * log_p
+    return _probabilities(outputs, kind), float(loss.numpy()), tape.gradient(loss, x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,16 +233,20 @@ def adversarial_image(
     epsilon: float = 2,
     steps: int = DEFAULT_STEPS,
     *,
-    step_size: float | None = None,
+    step_size: float = 1.0,
     confidence: float = 0.0,
     label: int | str | None = None,
     early_stop: bool = True,
-    keep_best: bool = True,
     outputs: str = "auto",
     class_names: Sequence[str] | None = None,
     progress: bool = False,
 ) -> AdversarialResult:
     """A bounded adversarial version of ``image`` that ``model`` classifies as ``target``.
+
+    Notebook 05's ``targeted_attack`` loop, plus a record of every step, untargeted attacks and
+    models with logit or sigmoid outputs (``tests/test_adversarial.py`` checks that both give the
+    same image). Each step: ``x -= step_size * sign(gradient)``, projection onto the ε-ball around
+    the original, clip to 0..255, round to whole levels.
 
     * ``model`` - any Keras classifier on raw 0-255 RGB pixels with probability or logit outputs
       (``load_backbone(include_top=True)``, a Cats-vs-Dogs model with one sigmoid unit, ...).
@@ -259,15 +255,14 @@ def adversarial_image(
     * ``target`` - class index or name (``"tabby"``); ``None`` makes the attack *untargeted*: any
       class but ``label`` (default: the model's top-1 class on the original).
     * ``epsilon`` - L∞ bound in 8-bit levels: no pixel value moves by more than this (>= 1).
-    * ``steps`` - at most this many projected sign-gradient steps of ``step_size`` levels
-      (default ``max(epsilon / 4, 0.25)``); ``steps=1, step_size=epsilon`` is FGSM.
+    * ``steps`` - at most this many projected sign-gradient steps of ``step_size`` levels (>= 1,
+      since the rounding undoes any smaller step); ``steps=1, step_size=epsilon`` is FGSM.
     * ``confidence`` - success also needs p(target) (untargeted: p(new top-1)) >= this.
-    * ``early_stop`` - stop at the first successful uint8 image; otherwise run all ``steps``.
-    * ``keep_best`` - return the best uint8 image seen (successful, then highest p(target)); with
-      ``False`` the image after the last step taken.
+    * ``early_stop`` - stop at the first successful image; otherwise run all ``steps``.
 
-    Success is judged on the rounded uint8 image, i.e. on what a PNG file would hold. A target that
-    already is the top-1 class returns at once (``steps == 0``).
+    Returns the image after the last step taken. Every image the loop looks at is a uint8 image,
+    i.e. what a PNG file would hold. A target that already is the top-1 class returns at once
+    (``steps == 0``).
     """
     if not isinstance(epsilon, (int, float, np.integer, np.floating)) or not math.isfinite(epsilon):
         raise ValueError(f"epsilon must be a number of 8-bit levels, got {epsilon!r}")
@@ -280,9 +275,9 @@ def adversarial_image(
     if int(steps) != steps or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps}")
     steps = int(steps)
-    step_size = float(max(epsilon / 4, 0.25) if step_size is None else step_size)
-    if step_size <= 0:
-        raise ValueError(f"step_size must be > 0, got {step_size}")
+    step_size = float(step_size)
+    if not step_size >= 1:
+        raise ValueError(f"step_size must be >= 1 level (rounding to whole levels undoes a smaller step), got {step_size}")
     if not 0 <= confidence < 1:
         raise ValueError(f"confidence must be in [0, 1), got {confidence}")
 
@@ -291,22 +286,16 @@ def adversarial_image(
     for note in notes:
         warnings.warn(note, stacklevel=2)
     kind = output_kind(model, outputs)
-    step_fn, forward_fn = _step_fn(model, kind)
-    bound = float(math.floor(epsilon))  # integer levels a uint8 pixel may move
-    orig = original.astype(np.float32)
-    low, high = np.maximum(orig - bound, 0.0), np.minimum(orig + bound, 255.0)
+    bound = float(math.floor(epsilon))  # whole levels a uint8 pixel may move
+    orig = tf.constant(original.astype(np.float32))
 
-    # Evaluate the original first: it fixes the label and the number of classes.
-    x_int = orig.copy()
-    logp0 = forward_fn(tf.constant(x_int[None])).numpy()
-    probs0 = np.exp(logp0)
+    # The original's probabilities fix the label and the number of classes.
+    x = orig
+    probs0 = _probabilities(model(x[None], training=False), kind)
     n_classes = probs0.shape[-1]
     true = int(np.argmax(probs0)) if label is None else resolve_class(label, class_names, n_classes)
     goal = None if target is None else resolve_class(target, class_names, n_classes)
-    if goal is None:
-        cls, direction = true, 1.0  # minimise log p(label)
-    else:
-        cls, direction = goal, -1.0  # minimise -log p(target)
+    cls, direction = (true, 1.0) if goal is None else (goal, -1.0)  # untargeted: push log p(label) down
 
     def succeeded(p: np.ndarray) -> bool:
         top = int(np.argmax(p))
@@ -315,53 +304,35 @@ def adversarial_image(
         return top != true and p[top] >= confidence
 
     history: dict[str, list] = {k: [] for k in ("step", "loss", "score", "top1", "top1_probability", "success", "max_change")}
+    common = dict(original=original, target=goal, label=true, epsilon=float(epsilon), notes=notes,
+                  class_names=class_names)
 
-    def record(i: int, p: np.ndarray, loss: float, x: np.ndarray) -> bool:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=steps, desc="attack", disable=not progress, leave=False)
+    for step in range(steps + 1):
+        # The model's answer on the current (whole-level) image, and the gradient there.
+        p, loss, gradient = _gradient_step(model, x, cls, direction, kind)
         ok = succeeded(p)
-        history["step"].append(i)
-        history["loss"].append(float(loss))
+        history["step"].append(step)
+        history["loss"].append(loss)
         history["score"].append(float(p[cls]))
         history["top1"].append(int(np.argmax(p)))
         history["top1_probability"].append(float(p.max()))
         history["success"].append(ok)
-        history["max_change"].append(int(np.abs(x - orig).max()))
-        return ok
-
-    def rank(ok: bool, p: np.ndarray) -> tuple:  # higher is better
-        return (ok, -direction * math.log(max(float(p[cls]), _TINY)))
-
-    common = dict(original=original, target=goal, label=true, epsilon=float(epsilon), original_probabilities=probs0,
-                  notes=notes, class_names=class_names)
-    if goal is not None and int(np.argmax(probs0)) == goal and probs0[goal] >= confidence:
-        notes.append(f"the model already predicts {class_name(goal, class_names, n_classes)}; nothing to do")
-        record(0, probs0, float(direction * logp0[cls]), orig)
-        return AdversarialResult(image=original.copy(), success=True, steps=0, probabilities=probs0,
-                                 history=history, **common)
-
-    from tqdm.auto import tqdm
-
-    x_float = orig.copy()
-    best = None  # (rank, step, uint8 image, probabilities)
-    bar = tqdm(total=steps, desc="attack", disable=not progress, leave=False)
-    for i in range(steps + 1):
-        # Gradient and prediction at the ROUNDED image: what a PNG would hold.
-        logp, loss, grad = step_fn(tf.constant(x_int[None]), tf.constant(cls), tf.constant(direction))
-        p = np.exp(logp.numpy())
-        ok = record(i, p, float(loss.numpy()), x_int)
-        r = rank(ok, p)
-        if best is None or r > best[0] or not keep_best:
-            best = (r, i, x_int.copy(), p)
-        if (ok and early_stop) or i == steps:
+        history["max_change"].append(int(tf.reduce_max(tf.abs(x - orig)).numpy()))
+        if step == 0 and ok and goal is not None:
+            notes.append(f"the model already predicts {class_name(goal, class_names, n_classes)}; nothing to do")
+        if (ok and (early_stop or step == 0)) or step == steps:
             break
-        # Straight-through: the float copy accumulates sub-level steps; project, then round.
-        x_float = np.clip(x_float - step_size * np.sign(grad.numpy()[0]), low, high)
-        x_int = np.clip(np.round(x_float), low, high)
+        x = x - step_size * tf.sign(gradient)                # every pixel one step against the gradient
+        x = tf.clip_by_value(x, orig - bound, orig + bound)  # projection onto the epsilon-ball
+        x = tf.round(tf.clip_by_value(x, 0, 255))            # a real image: whole levels 0-255
         bar.update(1)
         bar.set_postfix(p=f"{p[cls]:.3f}")
     bar.close()
-    (ok, _), best_step, best_image, best_p = best
-    return AdversarialResult(image=best_image.astype(np.uint8), success=bool(ok), steps=best_step,
-                             probabilities=best_p, history=history, **common)
+    return AdversarialResult(image=x.numpy().astype(np.uint8), success=bool(ok), steps=step,
+                             original_probabilities=probs0, probabilities=p, history=history, **common)
 
 
 def fgsm(
@@ -376,7 +347,7 @@ def fgsm(
     Exactly :func:`adversarial_image` with ``steps=1, step_size=epsilon``; untargeted by default.
     """
     return adversarial_image(model, image, target, epsilon=epsilon, steps=1, step_size=float(epsilon),
-                             early_stop=False, keep_best=False, **kwargs)
+                             early_stop=False, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
-"""The adversarial attack: exact L∞ bound, PNG round trip, FGSM as one step, bad input."""
+"""The adversarial attack: notebook 05's loop, exact L∞ bound, PNG round trip, FGSM as one step, bad input."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from transferkit.adversarial import adversarial_image, demo_image, fgsm, perturb
 from transferkit.images import ImageError  # noqa: E402
 
 SIZE = 32
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05_adversarial_dog.ipynb"
 
 
 def _noise_data(n: int, seed: int):
@@ -90,7 +94,7 @@ def test_bound_holds_exactly(softmax_model, epsilon):
 
 def test_png_round_trip_keeps_target(softmax_model, tmp_path):
     image = _image_of_class(softmax_model, 0)
-    r = adversarial_image(softmax_model, image, 1, epsilon=2, steps=20, step_size=0.3)  # sub-level steps
+    r = adversarial_image(softmax_model, image, 1, epsilon=2, steps=20)
     assert r.success and r.predicted_class == 1
     path = tmp_path / "adversarial.png"
     keras.utils.save_img(path, r.image, scale=False)
@@ -129,7 +133,7 @@ def test_fgsm_equals_one_step(logits_model, targeted):
     target = 1 if targeted else None
     one = fgsm(logits_model, image, target, epsilon=eps)
     general = adversarial_image(logits_model, image, target, epsilon=eps, steps=1, step_size=eps,
-                                early_stop=False, keep_best=False)
+                                early_stop=False)
     np.testing.assert_array_equal(one.image, expected)
     np.testing.assert_array_equal(general.image, expected)
     assert one.steps == 1 and len(one.history["step"]) == 2
@@ -164,6 +168,13 @@ def test_bad_epsilon_refused(softmax_model, epsilon):
     image = _image_of_class(softmax_model, 0)
     with pytest.raises(ValueError, match="epsilon"):
         adversarial_image(softmax_model, image, 1, epsilon=epsilon)
+
+
+@pytest.mark.parametrize("step_size", [0.5, 0, -1])
+def test_steps_below_one_level_refused(softmax_model, step_size):
+    image = _image_of_class(softmax_model, 0)
+    with pytest.raises(ValueError, match="step_size"):
+        adversarial_image(softmax_model, image, 1, step_size=step_size)
 
 
 def test_bad_target_refused(softmax_model):
@@ -242,3 +253,41 @@ def test_predict_top_and_sweep(sigmoid_model, softmax_model):
     assert sweep["epsilon"] == [1.0, 2.0] and sweep["mean_steps"] == [1.0, 1.0]
     assert all(0 <= s <= 1 for s in sweep["success_rate"])
     assert sweep["mean_psnr"][0] > sweep["mean_psnr"][1]  # a bigger step changes more
+
+
+def _notebook_cells(*cell_ids: str) -> dict:
+    """Run notebook 05's cells with these ids (its attack code) and return what they define."""
+    cells = {cell.get("id"): cell for cell in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]}
+    namespace = {"np": np, "tf": tf}  # the notebook's imports these cells use
+    for cell_id in cell_ids:
+        exec("".join(cells[cell_id]["source"]), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize(
+    "photo, epsilon, steps, confidence",
+    [
+        ("beagle_111.jpg", 2, 20, 0.0),   # the notebook's attack
+        ("dog.2001.jpg", 1, 4, 0.0),      # out of steps before success: the projection is active
+        ("beagle_111.jpg", 8, 20, 0.99),  # the notebook's strong version
+    ],
+)
+def test_kit_attack_is_the_notebooks_loop(imagenet_weights, shared_data, photo, epsilon, steps, confidence):
+    """adversarial_image and FGSM give exactly the image of notebook 05's own loop and step."""
+    from transferkit import class_index, load_backbone
+
+    notebook = _notebook_cells("fgsm-step", "attack-loop")
+    model = load_backbone(include_top=True)
+    dog = load_image(demo_image(photo), 224)
+    target = class_index("tabby")
+
+    image, steps_taken = notebook["targeted_attack"](model, dog, target, epsilon, steps=steps, confidence=confidence)
+    kit = adversarial_image(model, dog, "tabby", epsilon=epsilon, steps=steps, confidence=confidence)
+    np.testing.assert_array_equal(kit.image, image, err_msg="the kit's loop drifted from notebook 05's")
+    assert kit.steps == steps_taken
+    assert kit.success == (steps_taken < steps)  # the notebook's loop stops early only on success
+    assert kit.max_change <= epsilon
+
+    one_step = notebook["fgsm_step"](model, dog, target, epsilon)
+    np.testing.assert_array_equal(fgsm(model, dog, "tabby", epsilon=epsilon).image, one_step,
+                                  err_msg="the kit's FGSM drifted from notebook 05's")
