@@ -255,27 +255,24 @@ def read_image_tf(path, size: tuple[int, int], decoder: str = "tensorflow"):
     * ``"tensorflow"``, the registered datasets: ``tf.io.decode_image`` (JPEG, PNG, GIF, BMP) and
       ``tf.image.resize``, the EXIF orientation ignored. Exactly how their benchmark figures were
       made, and no extra work per image (their photos carry no rotation anyway).
-    * ``"pillow"``, your own folders: each file decoded by :func:`~transferkit.load_image` (EXIF
-      orientation applied, WebP, HEIC with ``pillow-heif``), then resized with antialiasing, which
-      matches ``load_image``'s resize within one grey level. Training, evaluation and
-      :func:`~transferkit.predict_image` so see a phone photo the same way up, with the same pixels.
+    * ``"pillow"``, your own folders: each file read by :func:`~transferkit.load_image` at ``size``
+      (EXIF orientation applied; WebP, AVIF, HEIC with ``pillow-heif``; Pillow's bilinear resize,
+      which smooths a 12-megapixel phone photo before shrinking it). Training, evaluation and
+      :func:`~transferkit.predict_image` so give the model the very same pixels for a photo.
     """
     import tensorflow as tf
 
     if decoder == "pillow":
-        image = tf.numpy_function(_decode_upright, [path], tf.uint8, stateful=False)
-        image = tf.ensure_shape(image, (None, None, 3))
-        image = tf.image.resize(tf.cast(image, tf.float32), size, antialias=True)
+        def read(file: bytes) -> np.ndarray:
+            from .images import load_image
+
+            return load_image(file.decode(), size)
+
+        image = tf.cast(tf.numpy_function(read, [path], tf.uint8, stateful=False), tf.float32)
     else:
         image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
         image = tf.image.resize(tf.cast(image, tf.float32), size)
     return tf.ensure_shape(image, (*size, 3))
-
-
-def _decode_upright(path: bytes) -> np.ndarray:
-    from .images import load_image
-
-    return load_image(path.decode())
 
 
 @dataclass
