@@ -136,6 +136,30 @@ def test_every_markdown_cell_splits_into_units_and_joins_back_unchanged(l10n):
     assert {"heading", "paragraph", "list item"} <= kinds
 
 
+def test_tables_quotes_fences_and_items_render_in_place(l10n):
+    source = ("> **Note:** a quote\n> on two lines.\n\n| breed | photos |\n|---|---|\n| `pug` | 200 |\n\n"
+              "```python\nx = 1\n```\n\n1. first item,\n   continued\n2. second")
+    blocks = l10n.split_markdown(source)
+    units = [(b.kind, b.text) for b in blocks if b.translatable]
+    assert units == [("quote", "**Note:** a quote on two lines."), ("table", "| breed | photos |\n|---|---|\n| `pug` | 200 |"),
+                     ("list item", "first item, continued"), ("list item", "second")]
+    rendered = "\n".join(line for b in blocks for line in
+                         (l10n.render_block(b, "X " + b.text if b.kind != "table" else b.text.replace("breed", "lahi"))
+                          if b.translatable else b.lines))
+    assert rendered == ("> X **Note:** a quote on two lines.\n\n| lahi | photos |\n|---|---|\n| `pug` | 200 |\n\n"
+                        "```python\nx = 1\n```\n\n1. X first item, continued\n2. X second")
+    assert l10n.placeholder_errors("| a | b |\n|---|---|", "| a | b | c |\n|---|---|")[0].startswith("table shape")
+
+
+def test_relative_links_reach_the_same_file_from_the_translation_folder(l10n, tmp_path):
+    english = tmp_path / "notebooks"
+    (english / "tl").mkdir(parents=True)
+    (tmp_path / "README.md").write_text("x")
+    text = "See [the README](../README.md), [lesson 2](02_x.ipynb#top), [Keras](https://keras.io) and [gone](nope.md)."
+    assert l10n.relink(text, english, english / "tl") == (
+        "See [the README](../../README.md), [lesson 2](02_x.ipynb#top), [Keras](https://keras.io) and [gone](nope.md).")
+
+
 def test_units_of_a_small_notebook(repo, l10n):
     units = [(ctx, text, kind) for ctx, text, kind, _ in l10n.notebook_units(repo / "notebooks" / "01_tiny.ipynb")]
     assert units == [

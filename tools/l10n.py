@@ -35,6 +35,7 @@ import argparse
 import copy
 import io
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -558,10 +559,29 @@ def preview(text: str, width: int = 70) -> str:
     return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
+_RELATIVE_TARGET = re.compile(r"(\]\(\s*)([^)\s#]+?)((?:#[^)\s]*)?(?:\s+\"[^\"]*\")?\s*\))")
+
+
+def relink(text: str, english_dir: Path, target_dir: Path) -> str:
+    """Relative link targets in ``text`` rewritten for a notebook in ``target_dir`` (one folder deeper):
+    a file beside the English notebook (``../README.md``, an image) is reached from the translation's
+    folder; links to notebooks stay as they are, so they open the translated notebook of that name."""
+    def fix(m: re.Match) -> str:
+        target = m[2]
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.endswith(".ipynb") or target.startswith("/"):
+            return m[0]
+        source = (english_dir / target).resolve()
+        if not source.exists():
+            return m[0]
+        return m[1] + Path(os.path.relpath(source, target_dir.resolve())).as_posix() + m[3]
+    return _RELATIVE_TARGET.sub(fix, text)
+
+
 def render_notebook(notebook: Path, lang: str, done: dict, allow_missing: bool = False) -> tuple[str, list[str]]:
     """The notebook's text in ``lang`` and the entries it lacks (rendered in English when allowed)."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     name = notebook.relative_to(NOTEBOOKS).as_posix()
+    target = rendered_path(notebook, lang)
     missing: list[str] = []
     for number, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "markdown" or colab.is_badge_cell(cell):
@@ -580,9 +600,8 @@ def render_notebook(notebook: Path, lang: str, done: dict, allow_missing: bool =
                 out.extend(block.lines)
             else:
                 out.extend(render_block(block, found))
-        cell["source"] = _lines("\n".join(out))
+        cell["source"] = _lines(relink("\n".join(out), notebook.parent, target.parent))
     text = json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-    target = rendered_path(notebook, lang)
     url, branch = colab.repo_url(), colab.colab_branch()
     text = colab.updated_notebook(text, colab.colab_link(url, branch, target.relative_to(ROOT)), url, language=lang)
     return text, missing
