@@ -36,7 +36,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    config.stash[RESULTS] = {"start": time.monotonic(), "notebooks": {}, "errors": 0, "screenshots": []}
+    config.stash[RESULTS] = {"start": time.monotonic(), "notebooks": {}, "errors": 0, "screenshots": [],
+                             "images": {}}
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +87,8 @@ def pytest_terminal_summary(terminalreporter, config):
     for path, seconds in results["notebooks"].items():
         key = Path(path).with_suffix("").as_posix().removeprefix("notebooks/").replace("/", "_")
         lines.append(f"browser_seconds_{key}: {seconds:.1f}")
+        if path in results["images"]:
+            lines.append(f"browser_images_{key}: {results['images'][path]}")
     terminalreporter.section("browser benchmark")
     for line in lines:
         terminalreporter.write_line(line)

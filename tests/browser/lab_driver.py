@@ -306,8 +306,9 @@ def run_all(page, lab: Lab, path: str, timeout: float = NOTEBOOK_SECONDS) -> dic
         died = [s for s in state["statuses"] if s in ("dead", "restarting", "autorestarting")]
         if died or (state["dialog"] and "died" in state["dialog"]):
             running = next((c for c in state["cells"] if not c["empty"] and c["count"] is None), None)
-            where = f" while running {_cell_line(running)}" if running else ""
-            raise _failure(path, f"the kernel died{where} (kernel states seen: {', '.join(state['statuses'])})", lab)
+            where = f"; the first cell without a result is {_cell_line(running)}" if running else ""
+            raise _failure(path, f"the kernel died during Run All{where} (kernel states seen: "
+                                 f"{', '.join(state['statuses'])})", lab)
         if state["dialog"]:
             raise _failure(path, f"a dialog opened while it ran: {state['dialog'][:300]!r}")
         pending = [c for c in state["cells"] if not c["empty"] and c["count"] is None]
