@@ -254,7 +254,8 @@ def read_image_tf(path, size: tuple[int, int], decoder: str = "tensorflow"):
 
     * ``"tensorflow"``, the registered datasets: ``tf.io.decode_image`` (JPEG, PNG, GIF, BMP) and
       ``tf.image.resize``, the EXIF orientation ignored. Exactly how their benchmark figures were
-      made, and no extra work per image (their photos carry no rotation anyway).
+      made, and no extra work per image (the cats_and_dogs_filtered and Oxford photos carry no
+      EXIF rotation anyway).
     * ``"pillow"``, your own folders: each file read by :func:`~transferkit.load_image` at ``size``
       (EXIF orientation applied; WebP, AVIF, HEIC with ``pillow-heif``; Pillow's bilinear resize,
       which smooths a 12-megapixel phone photo before shrinking it). Training, evaluation and
@@ -283,9 +284,10 @@ class ImageSet:
     ``misnamed`` lists ``(path, note)`` for files kept although their content is another format
     than their name says (a PNG saved as ``.jpg``): they are decoded by their content.
     ``extras`` holds per-image arrays a dataset adds (e.g. ``species`` for Oxford pets; for a folder,
-    ``subfolder``: where below its class folder an image lies, ``""`` for directly in it).
+    ``subfolder``: the subfolder an image came from, with its class folder, ``"dogs/from my phone"``,
+    or ``""`` for an image directly in its class folder).
     ``decoder`` says how the pipeline reads the files (see :func:`read_image_tf`): ``"tensorflow"``
-    for the registered datasets, ``"pillow"`` (upright, WebP, HEIC) for your own folders.
+    for the registered datasets, ``"pillow"`` (upright; WebP, AVIF, HEIC) for your own folders.
     ``root`` is the folder that reports name files relative to (default: their common folder).
     """
 
