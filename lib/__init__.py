@@ -20,7 +20,7 @@ from .images import ImageError, as_batch, load_image
 from .plots import plot_feature_maps, plot_history, show_images
 from .checks import ScanReport, check_image, scan_images
 from .datasets import OXFORD_BREEDS, ImageSet, dataset_dir, dataset_info, demo_image, load_dataset
-from .features import extract_features, feature_maps, linear_classifier, train_classifier
+from .features import extract_features, linear_classifier, train_classifier
 from .adversarial import (
     AdversarialResult, adversarial_image, epsilon_sweep, fgsm, perturbation_image,
     plot_attack_history, plot_epsilon_sweep, predict_top, psnr, show_attack,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import weakref
@@ -11,7 +12,7 @@ import keras
 import numpy as np
 from tqdm.auto import tqdm
 
-from .backbones import base_layer_name, input_size
+from .backbones import input_size
 from .config import cache_dir
 from .datasets import ImageSet
 
@@ -39,12 +40,20 @@ def _cache_key(model: keras.Model, images: ImageSet) -> str:
 _FORWARD: "weakref.WeakKeyDictionary[keras.Model, object]" = weakref.WeakKeyDictionary()
 
 
+def _forward(model: keras.Model, x):
+    return model(x, training=False)
+
+
 def inference_fn(model: keras.Model):
-    """``model(x, training=False)`` compiled once per model as a ``tf.function``."""
+    """``model(x, training=False)`` compiled once per model as a ``tf.function``.
+
+    A ``functools.partial``, not a lambda: TensorFlow counts traces per code object, so lambdas for
+    several models would share one count and warn of "excessive retracing" after a few models.
+    """
     import tensorflow as tf
 
     if model not in _FORWARD:
-        _FORWARD[model] = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        _FORWARD[model] = tf.function(functools.partial(_forward, model), reduce_retracing=True)
     return _FORWARD[model]
 
 
@@ -106,17 +115,3 @@ def train_classifier(train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
     history = model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size,
                         verbose=verbose, callbacks=callbacks)
     return model, history
-
-
-def feature_maps(backbone: keras.Model, image: np.ndarray, layer_names: list[str]) -> list[np.ndarray]:
-    """The activations (H x W x channels) of named layers of the pretrained network for one image.
-
-    ``image`` is a raw 0-255 RGB array of the backbone's input size; the backbone's own
-    preprocessing layer is applied first.
-    """
-    base = backbone.get_layer(base_layer_name(backbone))
-    probe = keras.Model(base.inputs, [base.get_layer(n).output for n in layer_names])
-    x = backbone.get_layer("preprocess")(np.asarray(image, "float32")[None])
-    maps = probe(x, training=False)
-    maps = maps if isinstance(maps, (list, tuple)) else [maps]
-    return [np.asarray(m[0]) for m in maps]

@@ -1,14 +1,38 @@
-"""Cached feature extraction and the classifier trained on it."""
+"""Cached feature extraction and the classifier trained on it, tied to notebook 01's own code."""
 
+import ast
+import json
 import os
 import time
+from types import SimpleNamespace
+
+import keras
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import transferkit as tk
-from conftest import SHARED, needs_shared
+from conftest import REPO, SHARED, needs_shared
+
+NOTEBOOK_01 = REPO / "notebooks" / "01_feature_extraction.ipynb"
+
+
+def notebook_code(containing: str) -> str:
+    """The source of notebook 01's one code cell that contains ``containing``."""
+    cells = json.loads(NOTEBOOK_01.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    found = [s for s in sources if containing in s]
+    assert len(found) == 1, f"expected one code cell of notebook 01 with {containing!r}, found {len(found)}"
+    return found[0]
+
+
+def notebook_function(name: str, namespace: dict):
+    """The function ``name`` defined in notebook 01, defined again in ``namespace`` (nothing else runs)."""
+    tree = ast.parse(notebook_code(f"def {name}("))
+    (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    exec(compile(ast.Module([node], type_ignores=[]), str(NOTEBOOK_01), "exec"), namespace)
+    return namespace[name]
 
 
 @pytest.fixture
@@ -60,12 +84,6 @@ def test_linear_classifier_learns_separable_features():
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 
-def test_feature_maps_shapes(small_backbone):
-    image = np.full((64, 64, 3), 128, np.uint8)
-    maps = tk.feature_maps(small_backbone, image, ["conv1_relu", "conv_pw_13_relu"])
-    assert [m.shape for m in maps] == [(32, 32, 8), (2, 2, 256)]
-
-
 @needs_shared
 def test_pretrained_features_separate_cats_from_dogs(imagenet_weights, tmp_path, monkeypatch):
     monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
@@ -102,3 +120,35 @@ def test_imagenet_and_random_weights_give_different_features(imagenet_weights, t
     x_random, _ = tk.extract_features(random, images, progress=False)
     assert np.abs(x_imagenet - x_random).mean() > 0.1 * np.abs(x_imagenet).mean()
     np.testing.assert_array_equal(tk.extract_features(pretrained, images, progress=False)[0], x_imagenet)
+
+
+def test_train_classifier_is_notebook_01s_probe():
+    """tk.train_classifier (used by notebooks 02, 03, 06 and the benchmarks) trains the probe notebook 01
+    writes in plain Keras: same start, same steps, same early stopping, so the same weights."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(240, 12)).astype("float32")
+    y = (x[:, 0] - x[:, 3] + 0.7 * rng.normal(size=240) > 0).astype(int)  # noisy: early stopping has work to do
+    train_probe = notebook_function("train_probe", {"keras": keras, "tk": tk, "train": SimpleNamespace(num_classes=2)})
+    ours, ours_history = train_probe((x[:160], y[:160]), (x[160:], y[160:]))
+    kit, kit_history = tk.train_classifier((x[:160], y[:160]), (x[160:], y[160:]), epochs=tk.pick(200, 40))
+    assert len(ours_history.epoch) == len(kit_history.epoch)
+    for a, b in zip(ours.get_weights(), kit.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@needs_shared
+def test_load_backbone_gives_notebook_01s_features(imagenet_weights, tmp_path, monkeypatch):
+    """Notebook 01 builds its extractor from keras.applications; tk.load_backbone(), which notebooks 02-06
+    use, must give the same 768 features for the same photos."""
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    namespace = {"keras": keras, "np": np}
+    for marker in ("base = keras.applications.MobileNet(", "extractor = keras.Model("):
+        exec(notebook_code(marker), namespace)
+    extractor = namespace["extractor"]
+    assert extractor.count_params() == tk.load_backbone().count_params()
+    photos = tk.load_dataset("cats_and_dogs_filtered", "validation", data_dir=SHARED, per_class=4)
+    ours, labels = tk.extract_features(extractor, photos, progress=False)
+    kit, _ = tk.extract_features(tk.load_backbone(), photos, progress=False)
+    assert ours.shape == (8, 768) and (labels == photos.labels).all()
+    np.testing.assert_allclose(ours, kit, rtol=1e-4, atol=1e-4)
+    assert ours.std(axis=0).mean() > 0.05  # real features that vary from photo to photo, not zeros
