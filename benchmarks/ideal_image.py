@@ -3,9 +3,15 @@
     python benchmarks/ideal_image.py                        # 200 steps per run (the default)
     TRANSFERKIT_QUICK=1 python benchmarks/ideal_image.py    # 20 steps per run
 
-For each class, two runs with the same seed and number of steps (no early stop): the kit's default
-objective (class logit + total variation, random shift and zoom) and the same without the TV term.
-Figures are for the TV run:
+First notebook 04's own loop (the cell with id "ascent-loop", run as written: class logit + total
+variation, no jitter) for Siamese_cat:
+
+* ``notebook_loop_steps_to_p99_Siamese_cat`` - first step with p >= 0.99 (target: <= 100; the step
+                                 cap if never; ``notebook_loop_reached_p99_Siamese_cat`` says which)
+
+Then, for each class, two runs of the kit's loop with the same seed and number of steps (no early
+stop): the kit's default objective (class logit + total variation, random shift and zoom) and the
+same without the TV term. Figures are for the TV run:
 
 * ``steps_to_p99_<class>``     - first step with p(class) >= 0.99 (target: <= 100; the step cap if never;
                                  ``reached_p99_<class>`` says which)
@@ -21,18 +27,31 @@ Prints ``key: value`` lines. Timings are wall-clock on this machine, shared with
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
-from transferkit import load_backbone, pick, top_k  # noqa: E402
+from transferkit import class_index, load_backbone, pick, top_k  # noqa: E402
 from transferkit.ideal import DEFAULT_JITTER, DEFAULT_LEARNING_RATE, DEFAULT_SCORE, DEFAULT_STEPS, DEFAULT_TV_WEIGHT, ideal_image  # noqa: E402
 
 CLASSES = ("Siamese_cat", "tabby", "zebra")
 SEED = 0
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_ideal_cat.ipynb"
+
+
+def notebook_optimize():
+    """``optimize`` as notebook 04's loop cell (id "ascent-loop") defines it."""
+    cells = {cell.get("id"): cell for cell in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]}
+    names = {"np": np, "tf": tf, "keras": keras}
+    exec("".join(cells["ascent-loop"]["source"]), names)
+    return names["optimize"]
 
 
 def main() -> int:
@@ -46,6 +65,13 @@ def main() -> int:
     print(f"score: {DEFAULT_SCORE}")
     print(f"jitter: {DEFAULT_JITTER!r}")
     print(f"learning_rate: {DEFAULT_LEARNING_RATE:g}")
+
+    start = time.perf_counter()
+    _, probs = notebook_optimize()(model, class_index("Siamese_cat"), steps, DEFAULT_TV_WEIGHT)
+    reached = np.flatnonzero(probs >= 0.99)
+    print(f"# notebook loop Siamese_cat: p={probs[-1]:.4f} before the last step ({time.perf_counter() - start:.1f}s)")
+    print(f"notebook_loop_steps_to_p99_Siamese_cat: {int(reached[0]) if reached.size else steps}")
+    print(f"notebook_loop_reached_p99_Siamese_cat: {bool(reached.size)}", flush=True)
 
     step_times = []
     for name in CLASSES:
