@@ -3,8 +3,8 @@
 The two-stage recipe (Chollet, *Deep Learning with Python*; the Keras transfer-learning guide):
 
 1. :func:`build_classifier` puts light augmentation and a fresh softmax head on a frozen backbone;
-   :func:`train_head` trains only that head (or :func:`head_from_features` trains it in seconds
-   on cached pooled features and copies it in).
+   :func:`train_head` trains only that head (or :func:`head_from_features` fits the model's own
+   head layers in seconds on cached pooled features, as notebook 02 does).
 2. :func:`unfreeze_top` makes the top of the pretrained network trainable (BatchNorm layers stay
    frozen), and :func:`fine_tune` **recompiles** with a lower learning rate and continues, either
    with early stopping on the validation loss (keeping the best epoch's weights) or, as notebook 02
@@ -269,42 +269,32 @@ def carve_validation(train: ImageSet, fraction: float = VALIDATION_FRACTION, see
     return fit.subset(range(len(fit)), f"{train.name}[fit]"), held.subset(range(len(held)), f"{train.name}[carved validation]")
 
 
+HEAD_EPOCHS = 20
+"""Epochs of stage 1 on cached features in notebooks 02 and 03 (every one runs; each takes a fraction of a second)."""
+
+
 def head_from_features(model: keras.Model, train_features: tuple, val_features: tuple | None = None, *,
-                       epochs: int | None = None, learning_rate: float = 1e-3, batch_size: int = 64, patience: int = 20,
-                       seed: int = 0, verbose=0) -> keras.callbacks.History:
-    """Trains ``model``'s ``Dense`` head on cached pooled features, then copies its weights into the model.
+                       epochs: int = HEAD_EPOCHS, learning_rate: float = 1e-3, batch_size: int = 32, seed: int = 0,
+                       verbose=0) -> keras.callbacks.History:
+    """Stage 1 on cached pooled features: fits ``model``'s own head, as notebook 02 writes it.
 
-    ``train_features``/``val_features`` are ``(features, labels)`` from :func:`~transferkit.extract_features`
-    with the same pretrained network, so the head sees exactly what it sees inside ``model`` (the
-    pooled features; augmentation does not apply). An epoch costs milliseconds instead of a pass of
-    every image through the CNN, so the head can train for many epochs (at most ``epochs``: 200, or 40
-    in quick mode): a good start for fine-tuning.
-    The head is ``model.get_layer("classifier")``, after a dropout layer named ``"dropout"`` if there is one.
-    Early stopping on the validation loss keeps the best epoch (with ``val_features``).
+    The pretrained network is frozen and runs in inference mode, so a photo's pooled features are the
+    same in every epoch: ``train_features``/``val_features`` are ``(features, labels)`` from
+    :func:`~transferkit.extract_features` with the same network. The head is a ``keras.Sequential`` of
+    ``model``'s own ``"dropout"`` (if any) and ``"classifier"`` layers, the same objects, not copies: it is
+    compiled (Adam at ``learning_rate``) and fitted for every one of ``epochs`` (no early stopping), and
+    ``model`` holds the fitted weights. Augmentation layers never run on cached features.
+    Returns the head's history.
     """
-    from .config import pick
-
-    epochs = epochs or pick(200, 40)
-    head = model.get_layer("classifier")
+    classifier = model.get_layer("classifier")
     x, y = train_features
-    if x.ndim != 2 or x.shape[1] != head.input.shape[-1]:
-        raise ValueError(f"the head takes {head.input.shape[-1]} features per image, got an array of shape {x.shape}")
-    names = [layer.name for layer in model.layers]
-    rate = model.get_layer("dropout").rate if "dropout" in names else 0.0
+    if x.ndim != 2 or x.shape[1] != classifier.input.shape[-1]:
+        raise ValueError(f"the head takes {classifier.input.shape[-1]} features per image, got an array of shape {x.shape}")
+    layers = [model.get_layer("dropout")] if "dropout" in [layer.name for layer in model.layers] else []
     keras.utils.set_random_seed(seed)
-    inputs = keras.Input((x.shape[1],), name="features")
-    h = keras.layers.Dropout(rate)(inputs) if rate else inputs
-    dense = keras.layers.Dense(head.units, activation=head.activation, name="classifier")
-    probe = keras.Model(inputs, dense(h), name="head_on_features")
-    probe.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    callbacks = []
-    if val_features is not None:
-        callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True))
-    history = probe.fit(x, y, validation_data=val_features, epochs=epochs, batch_size=batch_size,
-                        callbacks=callbacks, verbose=verbose)
-    head.set_weights(dense.get_weights())
-    return history
+    head = keras.Sequential([keras.Input((x.shape[1],)), *layers, classifier], name="head")
+    compile_for_training(head, learning_rate)
+    return head.fit(x, y, validation_data=val_features, epochs=epochs, batch_size=batch_size, verbose=verbose)
 
 
 def merge_histories(h1, h2) -> dict:
