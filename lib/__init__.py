@@ -45,7 +45,7 @@ from .quiz import self_check
 from .i18n import set_language
 from .scratch import scratch_cnn
 from .folders import load_folder, upload_folder
-from .curves import CurveResult, digits_folder, learning_curves, plot_learning_curves
+from .curves import digits_folder, plot_learning_curves, prepare_domain
 from .ideal_plots import plot_ideal_history, show_ideal
 
 __version__ = "0.1.0"

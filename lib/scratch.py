@@ -17,10 +17,14 @@ from .training import augmentation_layers
 
 
 def scratch_cnn(num_classes: int, image_size: int = 128, *, channels: int = 3, filters: tuple[int, ...] = (32, 64, 128, 256),
-                dropout: float = 0.3, augment: bool = True, seed: int | None = None, name: str = "scratch_cnn") -> keras.Model:
+                dropout: float = 0.3, augment: bool = True, batchnorm_momentum: float = 0.99, seed: int | None = None,
+                name: str = "scratch_cnn") -> keras.Model:
     """A small convolutional network with random weights: ``len(filters)`` conv blocks, pooling, dropout, softmax.
 
-    Pooling stops once the feature maps are 4x4, so tiny images (8x8 digits) are pooled only once. ``augment`` adds the kit's light flip/rotation/zoom layers (active in training only).
+    Pooling stops once the feature maps are 4x4, so tiny images (8x8 digits) are pooled only once.
+    ``augment`` adds the kit's light flip/rotation/zoom layers (active in training only).
+    ``batchnorm_momentum`` sets how slowly BatchNorm's running mean and variance (used for prediction)
+    follow the batches: Keras' 0.99 needs a few hundred steps to forget its start, 0.9 a few dozen.
     """
     if num_classes < 2:
         raise ValueError(f"a classifier needs at least 2 classes, got {num_classes}")
@@ -32,7 +36,7 @@ def scratch_cnn(num_classes: int, image_size: int = 128, *, channels: int = 3, f
     size = image_size
     for i, f in enumerate(filters, 1):
         x = keras.layers.Conv2D(f, 3, padding="same", use_bias=False, kernel_initializer="he_normal", name=f"conv{i}")(x)
-        x = keras.layers.BatchNormalization(name=f"bn{i}")(x)
+        x = keras.layers.BatchNormalization(momentum=batchnorm_momentum, name=f"bn{i}")(x)
         x = keras.layers.ReLU(name=f"relu{i}")(x)
         if size >= 8:
             x = keras.layers.MaxPooling2D(name=f"pool{i}")(x)

@@ -1,6 +1,9 @@
-"""Learning curves: the digits folder, nested subsets, the exact backbone split, and a small end-to-end run."""
+"""Learning curves: the digits folder, the exact backbone split, prepare_domain, and notebook 06's loop = the kit's."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +11,9 @@ from PIL import Image
 
 import transferkit as tk
 from transferkit import curves
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_near_and_far.ipynb"
+HELPERS_CELL, LOOP_CELL = "0f6b2d48", "8c1d4e97"  # notebook 06's cells: sample_per_class & co, the loop
 
 
 def test_digits_are_written_once_as_grey_pngs_scaled_to_0_255(tmp_path):
@@ -29,16 +35,16 @@ def test_digits_are_written_once_as_grey_pngs_scaled_to_0_255(tmp_path):
     x, _ = next(iter(s.subset([0]).as_tf(image_size=224, batch_size=1)))
     assert tuple(x.shape) == (1, 224, 224, 3)  # grey replicated to RGB, upsampled
     np.testing.assert_allclose(x[0, ..., 0], x[0, ..., 2])
+    np.testing.assert_array_equal(curves.pixels(s.subset([0]), 8)[0, ..., 0], first)  # 8x8 pixels come back as stored
 
 
-def test_nested_subsets_are_seeded_nested_and_capped():
+def test_sample_per_class_is_seeded_nested_and_capped():
     labels = np.array([0] * 30 + [1] * 7 + [2] * 12)
-    subsets = curves.nested_subsets(labels, [5, 10, None], seed=3)
+    subsets = [curves.sample_per_class(labels, n, seed=3) for n in (5, 10, None)]
     assert [np.bincount(labels[s], minlength=3).tolist() for s in subsets] == [[5, 5, 5], [10, 7, 10], [30, 7, 12]]
     assert set(subsets[0]) <= set(subsets[1]) <= set(subsets[2])
-    again = curves.nested_subsets(labels, [5, 10, None], seed=3)
-    assert all((a == b).all() for a, b in zip(subsets, again))
-    assert not (curves.nested_subsets(labels, [5], seed=4)[0] == subsets[0]).all()
+    assert (curves.sample_per_class(labels, 5, seed=3) == subsets[0]).all()
+    assert not (curves.sample_per_class(labels, 5, seed=4) == subsets[0]).all()
 
 
 @pytest.fixture(scope="module")
@@ -76,31 +82,58 @@ def _bright_and_dark(root, n=12):
     return root
 
 
-def test_learning_curves_end_to_end_on_a_small_folder(tmp_path, tiny_backbone, monkeypatch):
+@pytest.fixture
+def light(tmp_path, tiny_backbone, monkeypatch):
+    """A small two-class folder (bright vs dark) prepared with the tiny backbone, and its sets."""
     monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
     root = _bright_and_dark(tmp_path / "light")
     train, test = tk.load_dataset(root, "train", per_class=None), tk.load_dataset(root, "validation", per_class=None)
-    result = curves.learning_curves(train, test, points=(2, None), backbone=tiny_backbone, scratch_size=16,
-                                    scratch_augment=False, scratch_steps=30, probe_epochs=30, fine_tune_steps=5,
-                                    progress=False)
-    assert result.train_sizes == [4, len(train)] and result.test_size == len(test) == 4
-    assert set(result.accuracy) == {"scratch", "probe", "finetuned"}
-    figures = result.figures("tiny_")
-    assert set(figures) == {f"tiny_{m}_accuracy_{p}" for m in curves.METHODS for p in ("2_per_class", "all")}
-    assert all(0.0 <= v <= 1.0 for v in figures.values())
-    assert result.accuracy["scratch"][-1] >= 0.8  # bright vs dark: easy for any learner with all images
-    assert "held-out accuracy on 4 images" in result.table()
-    fig = curves.plot_learning_curves(result)
-    assert len(fig.axes[0].lines) == 4  # three methods and the chance line
-    assert list((tmp_path / "cache" / "features").glob("*.npz"))  # frozen activations cached
+    return tk.prepare_domain(train, test, tiny_backbone, pixel_size=16, progress=False), train, test
 
 
-def test_learning_curves_check_their_inputs(tmp_path):
-    root = _bright_and_dark(tmp_path / "light", n=3)
-    s = tk.load_dataset(root, "all", per_class=None)
-    with pytest.raises(ValueError, match="unknown methods"):
-        curves.learning_curves(s, s, methods=("scratch", "magic"))
-    other = s.subset(range(len(s)))
+def test_prepare_domain_holds_each_image_once_as_pixels_activations_and_features(light, tiny_backbone, tmp_path):
+    d, train, test = light
+    assert (d.y_train == train.labels).all() and (d.y_test == test.labels).all() and len(d.y_test) == 4
+    assert d.pixels_train.shape == (len(train), 16, 16, 3) and d.pixels_train.dtype == np.uint8
+    assert d.activations_train.shape[1:] == (2, 2, 256) and d.features_train.shape == (len(train), 256)
+    pooled = np.asarray(tiny_backbone(next(iter(test.as_tf(64, batch_size=len(test), labels=False))), training=False))
+    np.testing.assert_allclose(d.features_test, pooled, rtol=1e-3, atol=1e-4)  # the backbone's own features
+    assert len(list((tmp_path / "cache" / "features").glob("*.npz"))) == 2  # activations cached on disk
+    assert "pixels 16x16x3, activations 2x2x256, features 256" in repr(d)
+    other = test.subset(range(len(test)))
     other.class_names = ["x", "y"]
     with pytest.raises(ValueError, match="same classes"):
-        curves.learning_curves(s, other, methods=("scratch",))
+        tk.prepare_domain(train, other, tiny_backbone, pixel_size=16, progress=False)
+
+
+def _notebook_cell(cell_id: str) -> str:
+    cells = {c.get("id"): "".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]}
+    return cells[cell_id]
+
+
+def test_the_kit_loop_gives_notebook_06s_numbers(light):
+    """The benchmark's learning_curves and the notebook's own cells, same settings: the same accuracies."""
+    import keras
+    import tensorflow as tf
+    from sklearn.linear_model import LogisticRegression
+
+    d, train, _ = light
+    settings = dict(SEED=0, BATCH_SIZE=8, SCRATCH_STEPS=12, PROBE_STEPS=30, FINE_TUNE_STEPS=4)
+    notebook = dict(tk=tk, keras=keras, np=np, tf=tf, LogisticRegression=LogisticRegression, near=d, **settings)
+    exec(_notebook_cell(HELPERS_CELL), notebook)
+    exec(_notebook_cell(LOOP_CELL), notebook)
+    for n in (2, 5, None):
+        assert (notebook["sample_per_class"](d.y_train, n) == curves.sample_per_class(d.y_train, n)).all()
+
+    sizes = [2, None]
+    from_notebook = notebook["learning_curves"](d, sizes, augment=False)
+    from_kit = curves.learning_curves(d, sizes, augment=False, scratch_steps=12, probe_steps=30, fine_tune_steps=4,
+                                      batch_size=8, seed=0)
+    assert list(from_notebook) == list(from_kit) == list(curves.LEARNERS)
+    np.testing.assert_allclose([from_notebook[m] for m in from_kit], [from_kit[m] for m in from_kit], atol=1e-6)
+    assert all(0.0 <= a <= 1.0 for accs in from_kit.values() for a in accs)
+    assert from_kit["pixels"][-1] == 1.0  # bright vs dark: one line through the pixels separates them
+
+    fig = tk.plot_learning_curves(from_kit, sizes, d)
+    assert len(fig.axes[0].lines) == 5  # four learners and the chance line
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2", f"all\n({len(train) // 2})"]
