@@ -22,8 +22,7 @@ from .checks import ScanReport, check_image, scan_images
 from .datasets import OXFORD_BREEDS, ImageSet, dataset_dir, dataset_info, demo_image, load_dataset
 from .features import extract_features, linear_classifier, train_classifier
 from .adversarial import (
-    AdversarialResult, adversarial_image, epsilon_sweep, fgsm, perturbation_image,
-    plot_attack_history, plot_epsilon_sweep, predict_top, psnr, show_attack,
+    AdversarialResult, adversarial_image, fgsm, perturbation_image, predict_top, psnr, show_attack,
 )
 from .metrics import (
     ClassReport, ConfusedPair, SpeciesReport, class_report, confusion_counts, most_confused, per_class_accuracy,

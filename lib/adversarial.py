@@ -27,7 +27,6 @@ from typing import Sequence
 import keras
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
 from .backbones import input_size
 from .classes import class_name, log_probabilities, output_kind, resolve_class
@@ -41,9 +40,6 @@ __all__ = [
     "psnr",
     "perturbation_image",
     "show_attack",
-    "plot_attack_history",
-    "epsilon_sweep",
-    "plot_epsilon_sweep",
     "demo_image",
     "predict_top",
 ]
@@ -203,22 +199,32 @@ def _probabilities(outputs, kind: str) -> np.ndarray:
     return np.exp(log_probabilities(outputs, kind == "logits")[0].numpy().astype(np.float64))
 
 
-def _gradient_step(model: keras.Model, x: tf.Tensor, cls: int, direction: float, kind: str):
-    """Probabilities of the image ``x`` (H x W x 3), the loss, and the loss's gradient at ``x``.
+@tf.function  # compiled into a graph, as notebook 05's loss_gradient: several times faster than eager
+def _loss_gradient(model: keras.Model, x: tf.Tensor, cls: tf.Tensor, direction: float, kind: str):
+    """The model's outputs for the image ``x`` (H x W x 3), the loss, and the loss's gradient at ``x``.
 
     ``direction=-1``: loss ``-log p(class)`` (targeted); ``+1``: ``log p(class)`` (untargeted, push
-    the class down). For a softmax model this is notebook 05's ``-tf.math.log(p[target])``, run
-    eagerly as the notebook runs it, so both give the same gradient to the last bit.
+    the class down). For a softmax model this is notebook 05's ``loss_gradient``: the same loss, the
+    same ops in the same order (plus a floor at 1e-30 against log 0), also compiled.
+    ``tests/test_adversarial.py`` checks that both attacks give the same images. ``cls`` is a
+    tensor, so one trace serves every class.
     """
     with tf.GradientTape() as tape:
         tape.watch(x)
         outputs = model(x[None], training=False)
         if kind == "probabilities" and outputs.shape[-1] > 1:
-            log_p = tf.math.log(tf.maximum(outputs[0, cls], _TINY))  # log(p) for any p > 1e-30
+            log_p = tf.math.log(tf.maximum(outputs[0][cls], _TINY))  # log(p) for any p > 1e-30
         else:
-            log_p = log_probabilities(outputs, kind == "logits")[0, cls]
+            log_p = log_probabilities(outputs, kind == "logits")[0][cls]
         loss = direction * log_p
-    return _probabilities(outputs, kind), float(loss.numpy()), tape.gradient(loss, x)
+    return outputs, loss, tape.gradient(loss, x)
+
+
+
+@tf.function  # compiled too: an eager forward pass costs several compiled gradient steps
+def _outputs(model: keras.Model, x: tf.Tensor) -> tf.Tensor:
+    """The model's outputs for the image ``x`` (H x W x 3), as a batch of one."""
+    return model(x[None], training=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,11 +297,12 @@ def adversarial_image(
 
     # The original's probabilities fix the label and the number of classes.
     x = orig
-    probs0 = _probabilities(model(x[None], training=False), kind)
+    probs0 = _probabilities(_outputs(model, x), kind)
     n_classes = probs0.shape[-1]
     true = int(np.argmax(probs0)) if label is None else resolve_class(label, class_names, n_classes)
     goal = None if target is None else resolve_class(target, class_names, n_classes)
     cls, direction = (true, 1.0) if goal is None else (goal, -1.0)  # untargeted: push log p(label) down
+    cls_tensor = tf.constant(cls, tf.int32)
 
     def succeeded(p: np.ndarray) -> bool:
         top = int(np.argmax(p))
@@ -312,7 +319,8 @@ def adversarial_image(
     bar = tqdm(total=steps, desc="attack", disable=not progress, leave=False)
     for step in range(steps + 1):
         # The model's answer on the current (whole-level) image, and the gradient there.
-        p, loss, gradient = _gradient_step(model, x, cls, direction, kind)
+        outputs_now, loss, gradient = _loss_gradient(model, x, cls_tensor, direction, kind)
+        p, loss = _probabilities(outputs_now, kind), float(loss)
         ok = succeeded(p)
         history["step"].append(step)
         history["loss"].append(loss)
@@ -386,84 +394,3 @@ def show_attack(result: AdversarialResult, k: int = 3, size: float = 3.6):
         f"change x{127.5 / peak:.0f} (max {result.max_change} levels)\nPSNR {result.psnr:.1f} dB",
     ]
     return show_images([result.original, result.image, perturbation_image(result)], titles, ncols=3, size=size)
-
-
-def plot_attack_history(result: AdversarialResult):
-    """Probability of the target (or of the original class) per step of the attack."""
-    import matplotlib.pyplot as plt
-
-    h = result.history
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    what = f"p({result.name(result.target)})" if result.targeted else f"p({result.name(result.label)})"
-    ax.plot(h["step"], h["score"], "o-", label=what)
-    ax.plot(h["step"], h["top1_probability"], "--", color="gray", label="p(top-1)")
-    hits = [s for s, ok in zip(h["step"], h["success"]) if ok]
-    if hits:
-        ax.axvline(hits[0], color="green", ls=":", label=f"first success (step {hits[0]})")
-    ax.set_xlabel("gradient step")
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-    ax.set_ylabel("probability (uint8 image)")
-    ax.set_ylim(0, 1.02)
-    ax.legend()
-    fig.tight_layout()
-    plt.show()
-    return fig
-
-
-def epsilon_sweep(
-    model: keras.Model,
-    images: Sequence,
-    target: int | str | None,
-    epsilons: Sequence[float] = (1, 2, 4, 8),
-    attack=None,
-    progress: bool = True,
-    **kwargs,
-) -> dict[str, list]:
-    """Attack every image at every epsilon: success rate, mean p(target) and mean steps per epsilon.
-
-    ``attack`` is :func:`adversarial_image` (default) or :func:`fgsm`; ``kwargs`` go to it.
-    For an untargeted attack ``mean_score`` is the mean probability left on the original class.
-    """
-    from tqdm.auto import tqdm
-
-    attack = attack or adversarial_image
-    out: dict[str, list] = {"epsilon": [], "success_rate": [], "mean_score": [], "mean_steps": [], "mean_psnr": []}
-    bar = tqdm(total=len(epsilons) * len(images), desc="epsilon sweep", disable=not progress)
-    for eps in epsilons:
-        results = []
-        for img in images:
-            results.append(attack(model, img, target, epsilon=eps, **kwargs))
-            bar.update(1)
-        out["epsilon"].append(float(eps))
-        out["success_rate"].append(float(np.mean([r.success for r in results])))
-        cls = [r.target if r.targeted else r.label for r in results]
-        out["mean_score"].append(float(np.mean([r.probabilities[c] for r, c in zip(results, cls)])))
-        out["mean_steps"].append(float(np.mean([r.steps for r in results])))
-        out["mean_psnr"].append(float(np.mean([r.psnr for r in results])))
-    bar.close()
-    return out
-
-
-def plot_epsilon_sweep(sweeps: dict, target_name: str = "target"):
-    """Success rate (solid) and mean p(target) (dashed) against epsilon, for one or more sweeps.
-
-    ``sweeps`` is one :func:`epsilon_sweep` result or ``{"label": result, ...}``.
-    """
-    import matplotlib.pyplot as plt
-
-    if "epsilon" in sweeps:
-        sweeps = {"attack": sweeps}
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    for i, (label, sweep) in enumerate(sweeps.items()):
-        color = f"C{i}"
-        ax.plot(sweep["epsilon"], sweep["success_rate"], "o-", color=color, label=f"{label}: success rate")
-        ax.plot(sweep["epsilon"], sweep["mean_score"], "s--", color=color, label=f"{label}: mean p({target_name})")
-    ax.set_xlabel("epsilon (largest change of any pixel, 8-bit levels)")
-    ax.set_xscale("log", base=2)
-    eps = sorted({e for sweep in sweeps.values() for e in sweep["epsilon"]})
-    ax.set_xticks(eps, [f"{e:g}" for e in eps])
-    ax.set_ylim(-0.02, 1.05)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    plt.show()
-    return fig

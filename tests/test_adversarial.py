@@ -242,17 +242,12 @@ def test_real_dog_becomes_tabby_after_png(imagenet_weights, shared_data, tmp_pat
     assert top_k(_predict(model, load_image(path)), 1)[0][0] == "tabby"
 
 
-def test_predict_top_and_sweep(sigmoid_model, softmax_model):
-    from transferkit.adversarial import epsilon_sweep, predict_top
+def test_predict_top(sigmoid_model):
+    from transferkit.adversarial import predict_top
 
     image = _image_of_class(sigmoid_model, 0)
     top = predict_top(sigmoid_model, image, k=2, class_names=["cat", "dog"])
     assert [name for name, _ in top] == ["cat", "dog"] and sum(p for _, p in top) == pytest.approx(1)
-    images = [_image_of_class(softmax_model, 0, seed=s) for s in (7, 8)]
-    sweep = epsilon_sweep(softmax_model, images, 1, epsilons=[1, 2], attack=fgsm, progress=False)
-    assert sweep["epsilon"] == [1.0, 2.0] and sweep["mean_steps"] == [1.0, 1.0]
-    assert all(0 <= s <= 1 for s in sweep["success_rate"])
-    assert sweep["mean_psnr"][0] > sweep["mean_psnr"][1]  # a bigger step changes more
 
 
 def _notebook_cells(*cell_ids: str) -> dict:
