@@ -465,10 +465,13 @@ def new_translation(domain: str, lang: str, template: Catalog) -> Catalog:
     return catalog
 
 
-def update_language(lang: str, drop_obsolete: bool = False, quiet: bool = False) -> list[Path]:
+def update_language(lang: str, drop_obsolete: bool = False, quiet: bool = False,
+                    domains: list[str] | None = None) -> list[Path]:
     memory = translation_memory(lang)
     written = []
     for path in sorted(TEMPLATES.glob("*.pot")):
+        if domains and path.stem not in domains:
+            continue
         template = read_catalog(path)
         target = po_path(lang, path.stem)
         if target.is_file():
@@ -500,7 +503,7 @@ def catalog_counts(catalog: Catalog) -> dict[str, int]:
 
 def cmd_update(args) -> int:
     for lang in args.lang or languages():
-        update_language(lang, drop_obsolete=args.drop_obsolete)
+        update_language(lang, drop_obsolete=args.drop_obsolete, domains=args.notebook)
     return 0
 
 
@@ -1009,6 +1012,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("update", help="merge the templates into every language's catalogs")
     p.add_argument("--lang", action="append")
     p.add_argument("--drop-obsolete", action="store_true", help="remove obsolete entries (after review)")
+    p.add_argument("--notebook", action="append", help="only this domain (a notebook's stem, or transferkit); repeatable")
     p = sub.add_parser("init", help="start a new language: catalogs for every domain")
     p.add_argument("code", help="language code, e.g. yo or ceb")
     p = sub.add_parser("compile", help="transferkit.po -> lib/locale/<lang>/LC_MESSAGES/transferkit.mo")
