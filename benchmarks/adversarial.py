@@ -6,7 +6,8 @@
 Every photo is resized to 224x224 uint8 and attacked with ``adversarial_image`` (MobileNet v1
 alpha 0.75, ImageNet head): notebook 05's loop, steps of 1 level, at most 20 steps. Success =
 top-1 is "tabby" after the adversarial image is written to a PNG file and read back. Transfer = MobileNet alpha 0.25, never attacked, also says
-"tabby" on that PNG. Prints ``key: value`` lines; timings are wall-clock on this machine.
+"tabby" on that PNG. Prints ``key: value`` lines; timings are wall-clock on this machine,
+with the load average at the end to read them by.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ def main() -> int:
         "second_model_prediction_changed_eps2": f"{col('second_changed_eps2').mean():.3f}",
         "seconds_per_image": f"{col('seconds_eps2').mean():.2f}",
         "seconds_per_image_eps1": f"{col('seconds_eps1').mean():.2f}",
+        "load_average_1min": f"{os.getloadavg()[0]:.1f}",  # timings on a busy machine are slower
     }
     for key, value in figures.items():
         print(f"{key}: {value}")
