@@ -12,8 +12,9 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 from transferkit import load_image  # noqa: E402
-from transferkit.adversarial import adversarial_image, demo_image, fgsm, perturbation_image, psnr  # noqa: E402
-from transferkit.images import ImageError  # noqa: E402
+from transferkit.steering.adversarial import adversarial_image, fgsm, perturbation_image, psnr  # noqa: E402
+from transferkit.datasets.registry import demo_image  # noqa: E402
+from transferkit.datasets.images import ImageError  # noqa: E402
 
 SIZE = 32
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05_adversarial_dog.ipynb"
@@ -243,7 +244,7 @@ def test_real_dog_becomes_tabby_after_png(imagenet_weights, shared_data, tmp_pat
 
 
 def test_predict_top(sigmoid_model):
-    from transferkit.adversarial import predict_top
+    from transferkit.steering.adversarial import predict_top
 
     image = _image_of_class(sigmoid_model, 0)
     top = predict_top(sigmoid_model, image, k=2, class_names=["cat", "dog"])

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from transferkit import metrics as m
+from transferkit.evaluation import metrics as m
 
 # 5 images, 4 classes. Ranked classes per row:
 #   row 0: 0 > 1 > 2 > 3   (label 0: top-1 hit)

@@ -15,7 +15,8 @@ from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from .datasets import species_of
+from ..datasets.oxford import species_of
+from ..plots import finished
 
 
 # --------------------------------------------------------------------------- inputs
@@ -343,8 +344,7 @@ def plot_class_counts(sets: dict[str, dict[str, int]], title: str = "Images per 
     ax.set_title(title)
     ax.legend(loc="lower right")
     fig.tight_layout()
-    plt.show()
-    return fig
+    return finished(fig)
 
 
 def plot_class_accuracy(report: ClassReport, title: str = "Test accuracy per breed", species=species_of,
@@ -375,8 +375,7 @@ def plot_class_accuracy(report: ClassReport, title: str = "Test accuracy per bre
     missing = report.missing
     ax.set_title(title + (f"\n(no test images: {', '.join(missing)})" if missing else ""), fontsize=10)
     _species_legend(ax, extra=extra)
-    plt.show()
-    return fig
+    return finished(fig)
 
 
 def show_confused_pairs(images, predictions, pairs: Sequence[ConfusedPair], reference=None, per_pair: int = 2,
@@ -413,5 +412,4 @@ def show_confused_pairs(images, predictions, pairs: Sequence[ConfusedPair], refe
             ax.set_title(title, fontsize=8, color=color)
     fig.suptitle("left: mistakes (true breed, what the model said)  |  right: the breed it was taken for", fontsize=9)
     fig.tight_layout()
-    plt.show()
-    return fig
+    return finished(fig)

@@ -11,11 +11,12 @@ import keras
 import numpy as np
 from tqdm.auto import tqdm
 
-from .backbones import input_size
-from .datasets import ImageSet
-from .features import inference_fn
-from .images import ImageError, as_batch, load_image
+from ..models.backbones import input_size
+from ..datasets.imageset import ImageSet
+from ..training.features import inference_fn
+from ..datasets.images import ImageError, as_batch, load_image
 from .metrics import accuracy, confusion_counts
+from ..plots import finished
 
 # --------------------------------------------------------------------------- predictions
 
@@ -86,8 +87,7 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normali
                         color="white" if share[i, j] > 0.5 else "black")
     if own:
         fig.tight_layout()
-        plt.show()
-    return ax.figure
+    return finished(ax.figure, own)
 
 
 def plot_accuracy_comparison(accuracies: dict[str, float], title: str = "Validation accuracy", ax=None):
@@ -107,8 +107,7 @@ def plot_accuracy_comparison(accuracies: dict[str, float], title: str = "Validat
     ax.set_title(title)
     if own:
         fig.tight_layout()
-        plt.show()
-    return ax.figure
+    return finished(ax.figure, own)
 
 
 # --------------------------------------------------------------------------- mistakes
@@ -128,7 +127,7 @@ def most_confident_wrong(probabilities: np.ndarray, labels, k: int = 8) -> np.nd
 
 def show_most_confident_wrong(images: ImageSet, probabilities: np.ndarray, labels=None, k: int = 8, ncols: int = 4):
     """A grid of the ``k`` most confidently wrong images of ``images``, titled true vs predicted (confidence)."""
-    from .plots import show_images
+    from ..plots import show_images
 
     labels = images.labels if labels is None else np.asarray(labels)
     idx = most_confident_wrong(probabilities, labels, k)
@@ -181,38 +180,19 @@ def predict_image(model: keras.Model, source, class_names: Sequence[str]) -> Pre
     return Prediction(class_names[best], float(probs[best]), {c: float(p) for c, p in zip(class_names, probs)}, image)
 
 
-def show_prediction(model: keras.Model, source, class_names: Sequence[str]) -> Prediction | None:
-    """Shows a photo with the model's prediction; for a missing or unreadable file prints why and returns None."""
-    from .plots import show_images
+def show_prediction(model: keras.Model, source, class_names: Sequence[str]):
+    """The photo titled with the model's prediction (printed too), as a figure; :func:`predict_image` gives the numbers.
+
+    For a missing or unreadable file it prints why and returns None.
+    """
+    from ..plots import show_images
 
     try:
         pred = predict_image(model, source, class_names)
     except (FileNotFoundError, ImageError, TypeError) as e:
         print(f"Cannot classify this photo: {e}")
         return None
-    show_images([pred.image], [f"{pred.label} ({pred.confidence:.1%})"], ncols=1, size=3.2)
     print(pred)
-    return pred
+    return show_images([pred.image], [f"{pred.label} ({pred.confidence:.1%})"], ncols=1, size=3.2)
 
 
-def colab_upload(instead: str) -> tuple[str, bytes] | None:
-    """In Colab, opens a file picker and returns the first uploaded file's ``(name, bytes)``.
-
-    Elsewhere (or when nothing was picked) it prints what to do (``instead``) and returns None.
-    """
-    try:
-        from google.colab import files  # type: ignore
-    except ImportError:
-        print(f"Uploading works in Colab; here, {instead}")
-        return None
-    uploaded = files.upload()
-    if not uploaded:
-        print("No file was uploaded.")
-        return None
-    return next(iter(uploaded.items()))
-
-
-def upload_photo() -> bytes | None:
-    """In Colab, opens a file picker and returns the uploaded photo's bytes; elsewhere explains what to do."""
-    picked = colab_upload("set PHOTO to the path of an image file instead.")
-    return picked[1] if picked else None

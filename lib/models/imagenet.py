@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 
-from .downloads import fetch, keras_models_dir
+from ..datasets.downloads import fetch, keras_models_dir
 
 CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
 CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"  # as in keras.applications.imagenet_utils

@@ -24,7 +24,7 @@ from typing import Iterable
 from PIL import Image, features
 from tqdm.auto import tqdm
 
-from .config import cache_dir
+from ..config import cache_dir
 from .images import DECODE_ERRORS, HEIC_HELP, decode, heif_support, is_avif, is_heif
 
 _MAGIC = [

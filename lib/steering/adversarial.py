@@ -28,10 +28,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .backbones import input_size
-from .classes import class_name, log_probabilities, output_kind, resolve_class
-from .datasets import demo_image
-from .images import ImageError, as_batch, load_image
+from ..models.backbones import input_size
+from ..models.classes import class_name, log_probabilities, output_kind, resolve_class
+from ..datasets.registry import demo_image
+from ..datasets.images import ImageError, as_batch, load_image
 
 __all__ = [
     "AdversarialResult",
@@ -385,7 +385,7 @@ def _top_lines(pairs: list[tuple[str, float]]) -> str:
 
 def show_attack(result: AdversarialResult, k: int = 3, size: float = 3.6):
     """Original and adversarial image with their top-``k`` predictions, and the amplified change."""
-    from .plots import show_images
+    from ..plots import show_images
 
     peak = max(result.max_change, 1)
     titles = [
