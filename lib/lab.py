@@ -158,7 +158,7 @@ def check(name: str, answer, **context):
     else:
         print(f"✗ {name}: {message}\n  "
               + _("Hint: {hint}  (hint({name!r}) shows more)").format(hint=first_hint, name=name))
-    # TRANSLATORS: the lab's prose names the marker "REFERENCE ANSWER LENT": keep those three words in English.
+    # TRANSLATORS: keep "REFERENCE ANSWER LENT" in English (the lab's prose names it).
     print("  🔑 " + _("REFERENCE ANSWER LENT: the next cells run with the kit's answer to {name!r}, not yours; "
                      "the exercise stays open.").format(name=name))
     return ex.reference(**context)
@@ -617,5 +617,6 @@ def describe_counts(sets: dict, few: int = 20) -> str:
         if short:
             lines.append(_("{split}: fewer than {few} images for {n} breeds: {breeds}").format(
                 split=split, few=few, n=len(short), breeds=", ".join(short)))
-    lines.append(_("Per-breed accuracy on a handful of images is noise: with 1 test image a breed scores 0% or 100%."))
+    lines.append(_("Per-breed accuracy on a handful of images is noise: with 1 test image a breed scores {low} or "
+                   "{high}.").format(low="0%", high="100%"))
     return "\n".join(lines)
