@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from lab_driver import BUILD, REPO, WIDGET_AS_TEXT, WIDGET_FAILED, NotebookFailed, NotebookRun, click_quiz, open_notebook, \
+from .lab_driver import BUILD, REPO, WIDGET_AS_TEXT, WIDGET_FAILED, NotebookFailed, NotebookRun, click_quiz, open_notebook, \
     rendered, run_all, screenshot_notebook
 
 # What each lesson shows when it has run: (at least this many images, ends with a self-check quiz).
