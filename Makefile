@@ -77,7 +77,7 @@ $(VENV)/.browser-installed: $(VENV)/.installed tests/browser/requirements.txt
 	touch $@
 
 test-browser: setup browser-setup offline-weights
-	TRANSFERKIT_BROWSER_NOTEBOOKS="$(NOTEBOOKS)" $(VENV)/bin/pytest tests/browser -v -p no:cacheprovider
+	$(if $(NOTEBOOKS),TRANSFERKIT_BROWSER_NOTEBOOKS="$(NOTEBOOKS)") $(VENV)/bin/pytest tests/browser -v -p no:cacheprovider
 
 benchmarks: setup offline-weights
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
