@@ -77,7 +77,7 @@ $(VENV)/.browser-installed: $(VENV)/.installed tests/browser/requirements.txt
 	touch $@
 
 test-browser: setup browser-setup offline-weights
-	TRANSFERKIT_BROWSER_NOTEBOOKS="$(NOTEBOOKS)" $(VENV)/bin/pytest tests/browser -v -p no:cacheprovider
+	$(if $(NOTEBOOKS),TRANSFERKIT_BROWSER_NOTEBOOKS="$(NOTEBOOKS)") $(VENV)/bin/pytest tests/browser -v -p no:cacheprovider
 
 benchmarks: setup offline-weights
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
@@ -100,8 +100,8 @@ $(COLAB_VENV)/.installed: colab-constraints.txt requirements.txt
 	  $$(grep -E '^(pytest|nbval|ipykernel)==' requirements.txt)
 	touch $@
 
-# On Colab's versions: the English notebooks (translations have byte-identical code cells), the
-# solutions (strict) and the tests of code whose behaviour depends on the versions of Keras,
+# On Colab's versions: the English notebooks and solution(s) (strict; translations have byte-identical
+# code cells) and the tests of code whose behaviour depends on the versions of Keras,
 # TensorFlow, NumPy, Pillow, scikit-learn, matplotlib, ipywidgets, tqdm or jupyterquiz. The tests of
 # plain-Python logic (downloads and the mirror, folders and dataset layouts, metrics, classes,
 # translations' catalogs) run on the local stack only. `make test-colab COLAB_TESTS=tests` runs all.
@@ -109,13 +109,15 @@ COLAB_TESTS ?= tests/test_colab.py tests/test_package.py tests/test_backbones.py
 	tests/test_lab.py tests/test_features.py tests/test_adversarial.py tests/test_ideal.py tests/test_images.py \
 	tests/test_checks.py tests/test_evaluation.py tests/test_curves.py tests/test_quiz.py
 COLAB_NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+COLAB_SOLUTIONS := $(sort $(wildcard notebooks/solutions/*.ipynb))
 
 test-colab: colab-setup offline-weights
 	$(COLAB_PY) -m pip uninstall --quiet --yes transferkit 2>/dev/null || true
 	$(COLAB_PY) -m pip install --quiet "transferkit[cpu] @ git+file://$(CURDIR)"
 	TRANSFERKIT_QUICK=1 TRANSFERKIT_COLAB_CONSTRAINTS=colab-constraints.txt \
 	  $(COLAB_VENV)/bin/pytest $(COLAB_TESTS) $(COLAB_NOTEBOOKS) --ignore=tests/browser --nbval-current-env $(NBVAL)
-	$(call strict_solutions,$(COLAB_VENV),--nbval-current-env)
+	$(if $(COLAB_SOLUTIONS),TRANSFERKIT_QUICK=1 TRANSFERKIT_STRICT=1 $(COLAB_VENV)/bin/pytest $(COLAB_SOLUTIONS) \
+	  --nbval-current-env $(NBVAL))
 
 # The repository the notebooks install from and their Colab badges (tools/colab.py):
 # `make colab-url URL=https://github.com/<you>/transferkit [BRANCH=main]`, or `make colab-url` to

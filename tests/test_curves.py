@@ -73,12 +73,12 @@ def test_split_backbone_names_a_missing_layer(tiny_backbone):
         curves.split_backbone(tiny_backbone, "conv_dw_99")
 
 
-def _bright_and_dark(root, n=12):
+def _bright_and_dark(root, n=12, levels=(40, 210), noise=25):
     rng = np.random.default_rng(0)
-    for c, level in (("dark", 40), ("bright", 210)):
+    for c, level in zip(("dark", "bright"), levels):
         (root / c).mkdir(parents=True)
         for i in range(n):
-            pixels = np.clip(rng.normal(level, 25, (16, 16, 3)), 0, 255).astype("uint8")
+            pixels = np.clip(rng.normal(level, noise, (16, 16, 3)), 0, 255).astype("uint8")
             Image.fromarray(pixels).save(root / c / f"{c}{i}.png")
     return root
 
@@ -107,31 +107,83 @@ def test_prepare_domain_holds_each_image_once_as_pixels_activations_and_features
         tk.prepare_domain(train, other, tiny_backbone, pixel_size=16, progress=False)
 
 
+@pytest.fixture(scope="module")
+def few_cats(imagenet_weights, shared_data):
+    """20 real photos per class and split, through ImageNet-trained MobileNet (alpha 0.25): learners that really learn."""
+    train = tk.load_dataset("cats_and_dogs_filtered", "train", per_class=20)
+    test = tk.load_dataset("cats_and_dogs_filtered", "validation", per_class=20)
+    return tk.prepare_domain(train, test, tk.load_backbone("mobilenet", alpha=0.25), pixel_size=16, progress=False)
+
+
 def _notebook_cell(cell_id: str) -> str:
     cells = {c.get("id"): "".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]}
     return cells[cell_id]
 
 
-def test_the_kit_loop_gives_notebook_06s_numbers(light):
-    """The benchmark's learning_curves and the notebook's own cells, same settings: the same accuracies."""
+def _notebook_loop(d, settings: dict) -> dict:
+    """Notebook 06's helper and loop cells run with ``settings`` in their namespace (``near`` = ``d``)."""
     import keras
     import tensorflow as tf
     from sklearn.linear_model import LogisticRegression
 
-    d, train, _ = light
-    settings = dict(SEED=0, BATCH_SIZE=8, SCRATCH_STEPS=12, PROBE_STEPS=30, FINE_TUNE_STEPS=4)
     notebook = dict(tk=tk, keras=keras, np=np, tf=tf, LogisticRegression=LogisticRegression, near=d, **settings)
-    exec(_notebook_cell(HELPERS_CELL), notebook)
-    exec(_notebook_cell(LOOP_CELL), notebook)
+    for cell in (HELPERS_CELL, LOOP_CELL):
+        exec(_notebook_cell(cell), notebook)
+    return notebook
+
+
+NOTEBOOK_SETTINGS = dict(SEED=0, BATCH_SIZE=8, SCRATCH_STEPS=12, PROBE_STEPS=30, FINE_TUNE_STEPS=4)
+KIT_SETTINGS = dict(seed=0, batch_size=8, scratch_steps=12, probe_steps=30, fine_tune_steps=4)
+
+
+def _record_fits(monkeypatch) -> list[float]:
+    """Records what each fitted learner is scored with: the Keras models' held-out loss, the regression's weights.
+
+    Accuracies on a few held-out images often agree by chance; these numbers change with any weight.
+    """
+    import keras
+    from sklearn.linear_model import LogisticRegression
+
+    records: list[float] = []
+    evaluate, score = keras.Model.evaluate, LogisticRegression.score
+
+    def recorded_evaluate(self, *args, **kwargs):
+        result = evaluate(self, *args, **kwargs)
+        records.append(float(result[0]))  # [loss, accuracy]
+        return result
+
+    def recorded_score(self, *args, **kwargs):
+        records.append(float(np.abs(self.coef_).sum()))
+        return score(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "evaluate", recorded_evaluate)
+    monkeypatch.setattr(LogisticRegression, "score", recorded_score)
+    return records
+
+
+def test_the_kit_loop_gives_notebook_06s_numbers(few_cats, monkeypatch):
+    """The benchmark's learning_curves and the notebook's own cells, same settings: the same learners, the same numbers."""
+    d = few_cats
+    notebook = _notebook_loop(d, NOTEBOOK_SETTINGS)
     for n in (2, 5, None):
         assert (notebook["sample_per_class"](d.y_train, n) == curves.sample_per_class(d.y_train, n)).all()
-
-    sizes = [2, None]
-    from_notebook = notebook["learning_curves"](d, sizes, augment=False)
-    from_kit = curves.learning_curves(d, sizes, augment=False, scratch_steps=12, probe_steps=30, fine_tune_steps=4,
-                                      batch_size=8, seed=0)
+    sizes = [5, None]
+    records = _record_fits(monkeypatch)
+    from_notebook = notebook["learning_curves"](d, sizes, augment=True)
+    notebook_records = records.copy()
+    records.clear()
+    from_kit = curves.learning_curves(d, sizes, augment=True, **KIT_SETTINGS)
     assert list(from_notebook) == list(from_kit) == list(curves.LEARNERS)
     np.testing.assert_allclose([from_notebook[m] for m in from_kit], [from_kit[m] for m in from_kit], atol=1e-6)
+    assert len(notebook_records) == len(records) == 4 * len(sizes)
+    np.testing.assert_allclose(notebook_records, records, rtol=1e-4)  # held-out losses and weights, learner by learner
+    assert from_kit["probe"][-1] > 0.7  # real features: the probe learns, so a change in its training shows
+
+
+def test_the_four_learners_learn_bright_from_dark(light):
+    d, train, _ = light
+    sizes = [2, None]
+    from_kit = curves.learning_curves(d, sizes, augment=False, **KIT_SETTINGS)
     assert all(0.0 <= a <= 1.0 for accs in from_kit.values() for a in accs)
     assert from_kit["pixels"][-1] == 1.0  # bright vs dark: one line through the pixels separates them
 

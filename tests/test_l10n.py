@@ -520,3 +520,50 @@ def test_a_stale_translated_quiz_falls_back_to_english(i18n, l10n, monkeypatch, 
             assert quiz.quiz_questions("01") == QUIZ
     finally:
         quiz._load.cache_clear()
+
+
+def test_a_pidgin_student_sees_the_unanswered_lab_and_a_layout_error_in_pidgin(i18n, monkeypatch, tmp_path, capsys):
+    """TRANSFERKIT_LANG=pcm: the lab's verdict, hint and lent-answer line, and a folder-layout error, come out in
+    the shipped Pidgin catalog's words; without it, in English."""
+    from transferkit.course import lab
+    from transferkit.datasets import folders
+    from transferkit.datasets.registry import demo_image, load_dataset
+
+    def pidgin(english: str) -> str:
+        found = _kit_translation("pcm", english)
+        assert found and found != english, f"locale/pcm/LC_MESSAGES/transferkit.po has no translation of {english!r}"
+        return found
+
+    hint = lab.EXERCISES["breed_from_filename"].hints[0]
+    missing = "{name}: {message}. Hint: {hint}"  # the same words in Pidgin: the fields are what change
+    lent = ("REFERENCE ANSWER LENT: the next cells run with the kit's answer to {name!r}, not yours; "
+            "the exercise stays open.")
+    one_class = tmp_path / "my_photos"
+    (one_class / "cats").mkdir(parents=True)
+    shutil.copy(demo_image("cat.2007.jpg"), one_class / "cats" / "cat.2007.jpg")  # a real photo, one class only
+    only_one = "{what} {root} has only one class subfolder, {only!r}: a classifier needs at least two classes. {help}"
+
+    def run_lab_and_load() -> tuple[str, str]:
+        i18n._state["language"] = None  # read TRANSFERKIT_LANG again, as a fresh kernel does
+        assert lab.check("breed_from_filename", ...) is lab.breed_of  # the reference is lent in any language
+        with pytest.raises(ValueError) as error:
+            load_dataset(str(one_class))
+        return capsys.readouterr().out, str(error.value)
+
+    monkeypatch.setenv("TRANSFERKIT_LANG", "pcm")
+    out, error = run_lab_and_load()
+    assert i18n.language() == "pcm"
+    assert "○ " + (_kit_translation("pcm", missing) or missing).format(name="breed_from_filename", message=pidgin("not answered yet"),
+                                         hint=pidgin(hint)) in out
+    assert "🔑 " + pidgin(lent).format(name="breed_from_filename") in out
+    assert "REFERENCE ANSWER LENT" in out  # the marker the lab's prose names stays as it is
+    assert error == pidgin(only_one).format(what=pidgin("folder"), root=one_class, only="cats",
+                                            help=pidgin(folders.LAYOUT_HELP))
+    assert hint not in out and "a classifier needs" not in error
+
+    monkeypatch.delenv("TRANSFERKIT_LANG")
+    out, error = run_lab_and_load()
+    assert i18n.language() == "en"
+    assert f"○ breed_from_filename: not answered yet. Hint: {hint}" in out
+    assert "🔑 " + lent.format(name="breed_from_filename") in out
+    assert error == only_one.format(what="folder", root=one_class, only="cats", help=folders.LAYOUT_HELP)

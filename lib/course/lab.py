@@ -40,6 +40,7 @@ import numpy as np
 from ..evaluation import metrics
 from ..models import heads
 from ..training import fit
+from ..i18n import N_, _
 from ..datasets.oxford import OXFORD_BREEDS, breed_of
 
 HEAD_LEARNING_RATE = 1e-3
@@ -105,8 +106,9 @@ def _get(name: str) -> Exercise:
         return EXERCISES[name]
     except KeyError:
         close = difflib.get_close_matches(name, EXERCISES, n=3)
-        raise KeyError(f"no exercise {name!r}" + (f"; did you mean {close}?" if close else
-                                                  f"; exercises: {sorted(EXERCISES)}")) from None
+        if close:
+            raise KeyError(_("no exercise {name!r}; did you mean {close}?").format(name=name, close=close)) from None
+        raise KeyError(_("no exercise {name!r}; exercises: {names}").format(name=name, names=sorted(EXERCISES))) from None
 
 
 def verify(name: str, answer, **context) -> tuple[str, str]:
@@ -116,18 +118,18 @@ def verify(name: str, answer, **context) -> tuple[str, str]:
     """
     ex = _get(name)
     if _placeholder(answer) or _is_stub(answer):
-        return "missing", "not answered yet"
+        return "missing", _("not answered yet")
     kit = _kit_name(answer)
     if kit:
-        return "wrong", f"that is the kit's own `{kit}`: the exercise is to write it yourself"
+        return "wrong", _("that is the kit's own `{kit}`: the exercise is to write it yourself").format(kit=kit)
     try:
         problem = ex.test(answer, **context)
     except NotAnswered as e:
-        return "missing", str(e) or "not answered yet"
+        return "missing", str(e) or _("not answered yet")
     except (KitFunctionUsed, AnswerFailed) as e:
         return "wrong", str(e)
     # any other exception is a bug in the check itself: it propagates, with its traceback
-    return ("correct", "correct!") if problem is None else ("wrong", problem)
+    return ("correct", _("correct!")) if problem is None else ("wrong", problem)
 
 
 def check(name: str, answer, **context):
@@ -141,15 +143,20 @@ def check(name: str, answer, **context):
         print(f"✓ {name}: {message}")
         return answer
     if strict_mode():
-        raise AnswerNotAccepted(f"exercise {name!r} is {'not answered' if status == 'missing' else 'wrong'} "
-                                f"({STRICT_VARIABLE}=1): {message}")
-    first_hint = ex.hints[0] if ex.hints else ""
+        if status == "missing":
+            problem = _("exercise {name!r} is not answered ({variable}=1): {message}")
+        else:
+            problem = _("exercise {name!r} is wrong ({variable}=1): {message}")
+        raise AnswerNotAccepted(problem.format(name=name, variable=STRICT_VARIABLE, message=message))
+    first_hint = _(ex.hints[0]) if ex.hints else ""
     if status == "missing":
-        print(f"○ {name}: {message}. Hint: {first_hint}")
+        print("○ " + _("{name}: {message}. Hint: {hint}").format(name=name, message=message, hint=first_hint))
     else:
-        print(f"✗ {name}: {message}\n  Hint: {first_hint}  (hint({name!r}) shows more)")
-    print(f"  🔑 REFERENCE ANSWER LENT: the next cells run with the kit's answer to {name!r}, not yours; "
-          "the exercise stays open.")
+        print(f"✗ {name}: {message}\n  "
+              + _("Hint: {hint}  (hint({name!r}) shows more)").format(hint=first_hint, name=name))
+    # TRANSLATORS: keep "REFERENCE ANSWER LENT" in English (the lab's prose names it).
+    print("  🔑 " + _("REFERENCE ANSWER LENT: the next cells run with the kit's answer to {name!r}, not yours; "
+                     "the exercise stays open.").format(name=name))
     return ex.reference(**context)
 
 
@@ -157,7 +164,7 @@ def hint(name: str) -> None:
     """Prints all hints of an exercise, from gentle to nearly the answer - in words, not code."""
     ex = _get(name)
     for i, h in enumerate(ex.hints, 1):
-        print(f"{i}. {h}")
+        print(f"{i}. {_(h)}")
 
 
 # --------------------------------------------------------------------------- watching for kit functions
@@ -201,11 +208,13 @@ def _call(fn, *args):
     finally:
         sys.setprofile(previous)
     if failure is not None and not used:
-        raise AnswerFailed(f"your answer raised {type(failure).__name__}: {failure}") from failure
+        raise AnswerFailed(_("your answer raised {error_type}: {error}").format(
+            error_type=type(failure).__name__, error=failure)) from failure
     if used:
-        raise KitFunctionUsed(f"your answer calls the kit's `{used[0]}`: the exercise is to write those lines yourself")
+        raise KitFunctionUsed(_("your answer calls the kit's `{function}`: the exercise is to write those lines "
+                                "yourself").format(function=used[0]))
     if _placeholder(out):
-        raise NotAnswered("your function returns nothing yet (replace the `...`)")
+        raise NotAnswered(_("your function returns nothing yet (replace the `...`)"))
     return out
 
 
@@ -231,7 +240,7 @@ def _is_stub(fn) -> bool:
 
 
 def _callable(fn) -> str | None:
-    return None if callable(fn) else f"expected a function, got {type(fn).__name__}"
+    return None if callable(fn) else _("expected a function, got {type}").format(type=type(fn).__name__)
 
 
 # --------------------------------------------------------------------------- notebook 03: pets
@@ -243,9 +252,9 @@ def _example_names() -> list[tuple[str, str]]:
 
 
 @exercise("breed_from_filename", lambda **_: breed_of, [
-    "The breed is everything before the last underscore of the name, and the number after it is not part of it.",
-    "Breed names contain underscores themselves, so split once, counting from the right end of the name.",
-    "Drop the folder and the extension first: pathlib's Path objects have an attribute for the name without both.",
+    N_("The breed is everything before the last underscore of the name, and the number after it is not part of it."),
+    N_("Breed names contain underscores themselves, so split once, counting from the right end of the name."),
+    N_("Drop the folder and the extension first: pathlib's Path objects have an attribute for the name without both."),
 ])
 def _test_breed(fn) -> str | None:
     if (problem := _callable(fn)):
@@ -253,7 +262,8 @@ def _test_breed(fn) -> str | None:
     for filename, breed in _example_names() + [("images/Egyptian_Mau_7.jpg", "Egyptian_Mau")]:
         got = _call(fn, filename)
         if got != breed:
-            return f"breed_from_filename({filename!r}) returned {got!r}, which is not the breed"
+            return _("breed_from_filename({filename!r}) returned {got!r}, which is not the breed").format(
+                filename=filename, got=got)
     return None
 
 
@@ -262,42 +272,47 @@ def _split_reference(trainval, **_):
 
 
 @exercise("validation_split", _split_reference, [
-    "Carve validation out of trainval - never out of test: the test set is only looked at at the end.",
-    "Notebooks 01 and 02 carved their validation split with the kit's carve_validation: a fifth of every class "
-    "(stratified), always the same images.",
-    "Hand it the set to carve from; it gives back the pair (train, validation), with a fixed seed.",
+    N_("Carve validation out of trainval - never out of test: the test set is only looked at at the end."),
+    N_("Notebooks 01 and 02 carved their validation split with the kit's carve_validation: a fifth of every class "
+      "(stratified), always the same images."),
+    N_("Hand it the set to carve from; it gives back the pair (train, validation), with a fixed seed."),
 ])
 def _test_split(answer, trainval, test=None) -> str | None:
     from ..datasets.imageset import ImageSet
 
     if not (isinstance(answer, tuple) and len(answer) == 2):
-        return "expected a pair (train, validation)"
+        return _("expected a pair (train, validation)")
     train, val = answer
     if not (isinstance(train, ImageSet) and isinstance(val, ImageSet)):
-        return f"expected two image sets, got a {type(train).__name__} and a {type(val).__name__}"
+        return _("expected two image sets, got a {first} and a {second}").format(
+            first=type(train).__name__, second=type(val).__name__)
     tv = set(trainval.paths)
     a, b = set(train.paths), set(val.paths)
     if test is not None and (a | b) & set(test.paths):
-        return f"{len((a | b) & set(test.paths))} images come from the test set"
+        return _("{n} images come from the test set").format(n=len((a | b) & set(test.paths)))
     if a & b:
-        return f"{len(a & b)} images are in both train and validation"
+        return _("{n} images are in both train and validation").format(n=len(a & b))
     if a | b != tv:
-        return f"train + validation hold {len(a | b)} images, trainval has {len(tv)}: use all of trainval"
+        return _("train + validation hold {n} images, trainval has {total}: use all of trainval").format(
+            n=len(a | b), total=len(tv))
     frac = len(b) / len(tv)
-    if not 0.1 <= frac <= 0.3:
-        return f"validation holds {frac:.0%} of trainval: too {'few' if frac < 0.1 else 'many'} for this lab"
+    if frac < 0.1:
+        return _("validation holds {fraction:.0%} of trainval: too few for this lab").format(fraction=frac)
+    if frac > 0.3:
+        return _("validation holds {fraction:.0%} of trainval: too many for this lab").format(fraction=frac)
     counts = val.counts()
     empty = [c for c, n in trainval.counts().items() if n >= 2 and counts.get(c, 0) == 0]
     if empty:
-        return f"no validation images for {len(empty)} breeds (e.g. {empty[0]}): split each breed (stratify)"
+        return _("no validation images for {n} breeds (e.g. {breed}): split each breed (stratify)").format(
+            n=len(empty), breed=empty[0])
     return None
 
 
 @exercise("top_k_accuracy", lambda **_: metrics.top_k_accuracy, [
-    "Sort each row of probabilities from the highest score down and keep the first k class ids.",
-    "An image counts as right when its label is one of those k; numpy can compare a column of labels with "
-    "all k columns at once (broadcasting) and ask whether any of them matches.",
-    "The accuracy is the mean of those yes/no values, returned as a Python float.",
+    N_("Sort each row of probabilities from the highest score down and keep the first k class ids."),
+    N_("An image counts as right when its label is one of those k; numpy can compare a column of labels with "
+      "all k columns at once (broadcasting) and ask whether any of them matches."),
+    N_("The accuracy is the mean of those yes/no values, returned as a Python float."),
 ])
 def _test_top_k(fn) -> str | None:
     if (problem := _callable(fn)):
@@ -310,9 +325,10 @@ def _test_top_k(fn) -> str | None:
         try:
             value = float(got)
         except (TypeError, ValueError):
-            return f"for k={k} your function returned a {type(got).__name__}, not a number"
+            return _("for k={k} your function returned a {type}, not a number").format(k=k, type=type(got).__name__)
         if not np.isclose(value, metrics.top_k_accuracy(labels, probs, k)):
-            return f"for k={k} your function returned {value:.3f} on a test case where that is not the top-{k} accuracy"
+            return _("for k={k} your function returned {value:.3f} on a test case where that is not the top-{k} "
+                     "accuracy").format(k=k, value=value)
     return None
 
 
@@ -321,9 +337,9 @@ def _reference_species_accuracy(labels, probabilities, class_names) -> float:
 
 
 @exercise("species_accuracy", lambda **_: _reference_species_accuracy, [
-    "Map the true breed and the predicted breed (the highest probability) of every image to its species.",
-    "The capital-letter rule gives the species of a breed name; a breed's name is class_names at its class id.",
-    "The result is the fraction of images where the two species agree: a wrong breed of the right species counts.",
+    N_("Map the true breed and the predicted breed (the highest probability) of every image to its species."),
+    N_("The capital-letter rule gives the species of a breed name; a breed's name is class_names at its class id."),
+    N_("The result is the fraction of images where the two species agree: a wrong breed of the right species counts."),
 ])
 def _test_species_accuracy(fn) -> str | None:
     if (problem := _callable(fn)):
@@ -337,14 +353,15 @@ def _test_species_accuracy(fn) -> str | None:
     try:
         value = float(got)
     except (TypeError, ValueError):
-        return f"expected a number, got {type(got).__name__}"
+        return _("expected a number, got {type}").format(type=type(got).__name__)
     want = metrics.species_accuracy(labels, probs, names)
     if value > 1.0:
-        return f"{value} is more than 1: give a fraction (0.93), not a percentage"
+        return _("{value} is more than 1: give a fraction (0.93), not a percentage").format(value=value)
     if np.isclose(value, metrics.accuracy(labels, probs)) and not np.isclose(want, metrics.accuracy(labels, probs)):
-        return "that is the breed accuracy; count a prediction right when its species is right"
+        return _("that is the breed accuracy; count a prediction right when its species is right")
     if not np.isclose(value, want, atol=1e-6):
-        return f"on a test case your function returned {value:.4f}, which is not the species accuracy"
+        return _("on a test case your function returned {value:.4f}, which is not the species accuracy").format(
+            value=value)
     return None
 
 
@@ -368,10 +385,10 @@ def _weight_ids(weights) -> set[int]:
 
 
 @exercise("head", lambda **_: _reference_head, [
-    "Stage 1 trains only the new layers: switch the whole backbone's trainable flag off first.",
-    "The model takes the same raw 0-255 images the backbone takes (a Keras Input of the backbone's input shape), "
-    "runs the backbone on them in inference mode, and puts a little dropout and one Dense layer on top.",
-    "The Dense layer needs one unit per class and a softmax, so each image gets probabilities that sum to 1.",
+    N_("Stage 1 trains only the new layers: switch the whole backbone's trainable flag off first."),
+    N_("The model takes the same raw 0-255 images the backbone takes (a Keras Input of the backbone's input shape), "
+      "runs the backbone on them in inference mode, and puts a little dropout and one Dense layer on top."),
+    N_("The Dense layer needs one unit per class and a softmax, so each image gets probabilities that sum to 1."),
 ])
 def _test_head(fn, backbone, num_classes: int = 37) -> str | None:
     import keras
@@ -380,36 +397,39 @@ def _test_head(fn, backbone, num_classes: int = 37) -> str | None:
         return problem
     model = _call(fn, backbone, num_classes)
     if not isinstance(model, keras.Model):
-        return f"your function returned a {type(model).__name__}, not a Keras model"
+        return _("your function returned a {type}, not a Keras model").format(type=type(model).__name__)
     try:
         kit_name = f"{heads.pretrained_part(backbone).name}_transfer"
     except ValueError:
         kit_name = None
     if model.name == kit_name:
-        return "that model was made by the kit's build_classifier: the exercise is to write the head yourself"
+        return _("that model was made by the kit's build_classifier: the exercise is to write the head yourself")
     outputs = model.output_shape[-1] if not isinstance(model.output_shape, list) else None
     if outputs != num_classes:
-        return f"your model gives {outputs} outputs per image, but num_classes={num_classes} were asked for"
+        return _("your model gives {outputs} outputs per image, but num_classes={num_classes} were asked for").format(
+            outputs=outputs, num_classes=num_classes)
     pretrained = _weight_ids(backbone.weights)
     if not pretrained <= _weight_ids(model.weights):
-        return "your model does not contain the pretrained backbone: call backbone(...) inside it"
+        return _("your model does not contain the pretrained backbone: call backbone(...) inside it")
     trainable = _weight_ids(model.trainable_weights)
     if trainable & pretrained:
-        return (f"{len(trainable & pretrained)} pretrained weight tensors are trainable: in stage 1 the backbone "
-                "stays frozen, or the random head's large gradients wreck it")
+        return _("{n} pretrained weight tensors are trainable: in stage 1 the backbone stays frozen, or the random "
+                 "head's large gradients wreck it").format(n=len(trainable & pretrained))
     if not trainable:
-        return "nothing in your model is trainable: the new head must be"
+        return _("nothing in your model is trainable: the new head must be")
     other = _call(fn, backbone, 5)
     if other is model or getattr(other, "output_shape", (None,))[-1] != 5:
-        return "your function ignores num_classes (or hands back the same model every time): build a new head per call"
+        return _("your function ignores num_classes (or hands back the same model every time): build a new head "
+                 "per call")
     shape = tuple(d or 224 for d in model.input_shape[1:])
     x = np.random.default_rng(0).uniform(0, 255, size=(2, *shape)).astype("float32")
     try:
         p = np.asarray(model(x, training=False))
     except Exception as e:  # the student's model failed on a batch of images
-        raise AnswerFailed(f"your model raised {type(e).__name__} on a batch of images: {e}") from e
+        raise AnswerFailed(_("your model raised {error_type} on a batch of images: {error}").format(
+            error_type=type(e).__name__, error=e)) from e
     if not (np.all(p >= 0) and np.allclose(p.sum(axis=1), 1.0, atol=1e-3)):
-        return "the outputs are not probabilities (each image's should be >= 0 and sum to 1)"
+        return _("the outputs are not probabilities (each image's should be >= 0 and sum to 1)")
     return None
 
 
@@ -452,11 +472,11 @@ def _is_batchnorm(layer) -> bool:
 
 
 @exercise("unfreeze", lambda **_: _reference_unfreeze, [
-    "Every layer has a trainable flag; setting it on the whole network sets it on all its layers at once.",
-    "Make the network trainable, then switch the flag off again for every layer below the top n "
-    "(the network's layers are a Python list, in order from input to output).",
-    "Finally walk over all layers and switch it off for every BatchNormalization layer: they keep ImageNet's "
-    "statistics, and in inference mode small batches cannot overwrite them.",
+    N_("Every layer has a trainable flag; setting it on the whole network sets it on all its layers at once."),
+    N_("Make the network trainable, then switch the flag off again for every layer below the top n "
+      "(the network's layers are a Python list, in order from input to output)."),
+    N_("Finally walk over all layers and switch it off for every BatchNormalization layer: they keep ImageNet's "
+      "statistics, and in inference mode small batches cannot overwrite them."),
 ])
 def _test_unfreeze(fn) -> str | None:
     if (problem := _callable(fn)):
@@ -467,7 +487,7 @@ def _test_unfreeze(fn) -> str | None:
         _call_no_return(fn, network, n)
         layers = network.layers
         if not network.trainable and not any(layer.trainable for layer in layers):
-            raise NotAnswered("your function leaves every layer frozen: it does nothing yet")
+            raise NotAnswered(_("your function leaves every layer frozen: it does nothing yet"))
         top = set(map(id, layers[len(layers) - n:]))
         for layer in layers:
             if not layer.weights:
@@ -475,15 +495,18 @@ def _test_unfreeze(fn) -> str | None:
             on = bool(layer.trainable_weights)
             if _is_batchnorm(layer):
                 if layer.trainable or layer.trainable_weights:
-                    return f"with n={n}, BatchNormalization layer {layer.name!r} is trainable: keep every BatchNorm layer frozen"
+                    return _("with n={n}, BatchNormalization layer {layer!r} is trainable: keep every BatchNorm "
+                             "layer frozen").format(n=n, layer=layer.name)
             elif id(layer) in top and not on:
-                return f"with n={n}, layer {layer.name!r} (one of the top {n}) is still frozen"
+                return _("with n={n}, layer {layer!r} (one of the top {n}) is still frozen").format(n=n, layer=layer.name)
             elif id(layer) not in top and layer.trainable:
-                return f"with n={n}, layer {layer.name!r} (below the top {n}) is trainable: only the top n layers should be"
+                return _("with n={n}, layer {layer!r} (below the top {n}) is trainable: only the top n layers "
+                         "should be").format(n=n, layer=layer.name)
         got = len(model.trainable_weights)
         wanted = sum(len(l.weights) for l in layers[len(layers) - n:] if not _is_batchnorm(l)) + 2
         if got != wanted:
-            return f"with n={n} the model has {got} trainable weight tensors, which does not fit the top n layers plus the head"
+            return _("with n={n} the model has {got} trainable weight tensors, which does not fit the top n layers "
+                     "plus the head").format(n=n, got=got)
     return None
 
 
@@ -500,27 +523,27 @@ def _reference_recompile(model, learning_rate: float) -> None:
 
 
 @exercise("fine_tune_learning_rate", lambda **_: 1e-4, [
-    "The head was trained with a learning rate of 1e-3; pretrained weights need much smaller steps.",
-    "Recipes use 10 to 100 times less than the head's rate; the lab's validation curves tell you if it was too much.",
+    N_("The head was trained with a learning rate of 1e-3; pretrained weights need much smaller steps."),
+    N_("Recipes use 10 to 100 times less than the head's rate; the lab's validation curves tell you if it was too much."),
 ])
 def _test_learning_rate(lr) -> str | None:
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
-        return f"expected a number, got {type(lr).__name__}"
+        return _("expected a number, got {type}").format(type=type(lr).__name__)
     if not lr > 0:
-        return f"{lr} is not a learning rate: it must be positive"
+        return _("{lr} is not a learning rate: it must be positive").format(lr=lr)
     if lr >= HEAD_LEARNING_RATE:
-        return (f"{lr:g} is not lower than the head's rate ({HEAD_LEARNING_RATE:g}): such large steps wreck the "
-                "pretrained weights in the first few batches")
+        return _("{lr:g} is not lower than the head's rate ({head:g}): such large steps wreck the pretrained weights "
+                 "in the first few batches").format(lr=lr, head=HEAD_LEARNING_RATE)
     if lr < 1e-7:
-        return f"{lr:g} is so small that a few epochs would hardly move any weight"
+        return _("{lr:g} is so small that a few epochs would hardly move any weight").format(lr=lr)
     return None
 
 
 @exercise("recompile", lambda **_: _reference_recompile, [
-    "Keras reads which weights are trainable when the model is compiled: after unfreezing, compile again.",
-    "Compile with the Adam optimizer, created with the learning rate your function is given.",
-    "The labels are class ids (integers), so the loss is the sparse categorical cross-entropy; "
-    "accuracy is a good metric to watch.",
+    N_("Keras reads which weights are trainable when the model is compiled: after unfreezing, compile again."),
+    N_("Compile with the Adam optimizer, created with the learning rate your function is given."),
+    N_("The labels are class ids (integers), so the loss is the sparse categorical cross-entropy; "
+      "accuracy is a good metric to watch."),
 ])
 def _test_recompile(fn) -> str | None:
     import keras
@@ -540,25 +563,27 @@ def _test_recompile(fn) -> str | None:
     lr = 3e-5
     _call_no_return(fn, model, lr)
     if not getattr(model, "compiled", False) or model.optimizer is None:
-        return "after your function the model is not compiled"
+        return _("after your function the model is not compiled")
     if model.optimizer is stage1 and np.isclose(float(np.asarray(stage1.learning_rate)), HEAD_LEARNING_RATE):
-        raise NotAnswered("your function does not compile the model yet")
+        raise NotAnswered(_("your function does not compile the model yet"))
     if model.optimizer is stage1:
-        return "the model still has its stage-1 optimizer: compile it again after unfreezing"
+        return _("the model still has its stage-1 optimizer: compile it again after unfreezing")
     rate = model.optimizer.learning_rate
     rate = float(np.asarray(rate(0) if callable(rate) else rate))
     if not np.isclose(rate, lr, rtol=1e-3):
-        return f"the optimizer's learning rate is {rate:g}, not the learning_rate your function was given"
+        return _("the optimizer's learning rate is {rate:g}, not the learning_rate your function was given").format(
+            rate=rate)
     before = {id(w): np.array(w) for w in model.weights}
     try:
         model.train_on_batch(x, y)
     except Exception as e:
-        return f"one training step with integer labels failed ({type(e).__name__}): is the loss right for class ids?"
+        return _("one training step with integer labels failed ({error_type}): is the loss right for class "
+                 "ids?").format(error_type=type(e).__name__)
     moved = {id(w) for w in model.weights if not np.allclose(np.array(w), before[id(w)])}
     if not moved & _weight_ids(network.trainable_weights):
-        return "one training step left the unfrozen layers unchanged: they must be trained after the recompile"
+        return _("one training step left the unfrozen layers unchanged: they must be trained after the recompile")
     if moved & _weight_ids(network.non_trainable_weights):
-        return "one training step changed frozen weights (BatchNorm statistics?)"
+        return _("one training step changed frozen weights (BatchNorm statistics?)")
     return None
 
 
@@ -574,16 +599,20 @@ def describe_counts(sets: dict, few: int = 20) -> str:
     for split, s in sets.items():
         counts = np.array(list(s.counts().values()))
         present = int((counts > 0).sum())
-        lines.append(f"{split}: {len(s)} images of {present}/{s.num_classes} breeds "
-                     f"(per breed {counts.min()}-{counts.max()}, median {int(np.median(counts))}); "
-                     f"{len(s.skipped)} files skipped")
+        lines.append(_("{split}: {n} images of {present}/{total} breeds (per breed {low}-{high}, median {median}); "
+                       "{skipped} files skipped").format(
+            split=split, n=len(s), present=present, total=s.num_classes, low=counts.min(), high=counts.max(),
+            median=int(np.median(counts)), skipped=len(s.skipped)))
     for split, s in sets.items():
         counts = s.counts()
         none = [c for c, n in counts.items() if n == 0]
         short = [f"{c} ({n})" for c, n in counts.items() if 0 < n < few]
         if none:
-            lines.append(f"{split}: no images at all for {len(none)} breeds: {', '.join(none)}")
+            lines.append(_("{split}: no images at all for {n} breeds: {breeds}").format(
+                split=split, n=len(none), breeds=", ".join(none)))
         if short:
-            lines.append(f"{split}: fewer than {few} images for {len(short)} breeds: {', '.join(short)}")
-    lines.append("Per-breed accuracy on a handful of images is noise: with 1 test image a breed scores 0% or 100%.")
+            lines.append(_("{split}: fewer than {few} images for {n} breeds: {breeds}").format(
+                split=split, few=few, n=len(short), breeds=", ".join(short)))
+    lines.append(_("Per-breed accuracy on a handful of images is noise: with 1 test image a breed scores {low} or "
+                   "{high}.").format(low="0%", high="100%"))
     return "\n".join(lines)

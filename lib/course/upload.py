@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..i18n import _
 from ..datasets.folders import visible_entries
 
 
@@ -46,7 +47,8 @@ def upload_folder(target: str | Path | None = None) -> Path | None:
         return None
     name, data = picked
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ValueError(f"{name} is not a zip file: compress your folder of class subfolders to a .zip first")
+        raise ValueError(_("{name} is not a zip file: compress your folder of class subfolders to a .zip first").format(
+            name=name))
     from ..config import cache_dir
 
     root = Path(target) if target else cache_dir("uploads") / Path(name).stem
@@ -57,5 +59,5 @@ def upload_folder(target: str | Path | None = None) -> Path | None:
             and all(q.is_dir() for q in visible_entries(inner[0])):  # a wrapper folder: go in
         root = inner[0]
         inner = [p for p in visible_entries(root) if p.is_dir()]
-    print(f"extracted {name} to {root}")
+    print(_("extracted {name} to {folder}").format(name=name, folder=root))
     return root

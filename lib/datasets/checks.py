@@ -25,6 +25,7 @@ from PIL import Image, features
 from tqdm.auto import tqdm
 
 from ..config import cache_dir
+from ..i18n import _, language
 from .images import DECODE_ERRORS, HEIC_HELP, decode, heif_support, is_avif, is_heif
 
 _MAGIC = [
@@ -52,12 +53,13 @@ class ScanReport:
         """The counts and the skipped and misnamed files, named relative to ``root`` (default: their common folder)."""
         root = root or common_folder(self.good + [p for p, _ in self.skipped])
         if not self.skipped:
-            lines = [f"all {len(self.good)} image files are readable"]
+            lines = [_("all {n} image files are readable").format(n=len(self.good))]
         else:
-            lines = [f"{len(self.good)} readable image files; skipped {len(self.skipped)} (files left untouched):"]
+            lines = [_("{n} readable image files; skipped {skipped} (files left untouched):").format(
+                n=len(self.good), skipped=len(self.skipped))]
             lines += [f"  {relative_name(p, root)}: {why}" for p, why in self.skipped[:limit]]
             if len(self.skipped) > limit:
-                lines.append(f"  ... and {len(self.skipped) - limit} more (see .skipped)")
+                lines.append("  " + _("... and {n} more (see .skipped)").format(n=len(self.skipped) - limit))
         lines += misnamed_lines(self.misnamed, limit, root)
         return "\n".join(lines)
 
@@ -80,10 +82,11 @@ def misnamed_lines(misnamed: list[tuple[str, str]], limit: int = 10, root: str |
     """Report lines for files kept although their name says another format (named relative to ``root``)."""
     if not misnamed:
         return []
-    lines = [f"  kept {len(misnamed)} misnamed files (decoded by their content, left untouched on disk):"]
+    lines = ["  " + _("kept {n} misnamed files (decoded by their content, left untouched on disk):").format(
+        n=len(misnamed))]
     lines += [f"    {relative_name(p, root)}: {note}" for p, note in misnamed[:limit]]
     if len(misnamed) > limit:
-        lines.append(f"    ... and {len(misnamed) - limit} more (see .misnamed)")
+        lines.append("    " + _("... and {n} more (see .misnamed)").format(n=len(misnamed) - limit))
     return lines
 
 
@@ -115,28 +118,30 @@ def inspect_image(path: str | Path, decoder: str = "pillow") -> tuple[str | None
     try:
         size = path.stat().st_size
         if size == 0:
-            return "empty file (0 bytes)", None
+            return _("empty file (0 bytes)"), None
         with open(path, "rb") as f:
             head = f.read(16)
     except OSError as e:
-        return f"cannot be read ({e.strerror or e})", None
+        return _("cannot be read ({reason})").format(reason=e.strerror or e), None
     fmt = sniff_format(head)
     expected = _EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
-        return "not an image (unrecognised content)", None
-    note = f"{fmt} data in a {path.suffix} file" if expected and fmt != expected else None
+        return _("not an image (unrecognised content)"), None
+    note = _("{format} data in a {suffix} file").format(format=fmt, suffix=path.suffix) \
+        if expected and fmt != expected else None
     if decoder == "pillow":  # every format sniff_format knows; HEIF with pillow-heif
         if fmt == "HEIF" and not heif_support():
-            return f"HEIC photo: reading it needs an extra package. {HEIC_HELP}", note
+            return _("HEIC photo: reading it needs an extra package. {help}").format(help=_(HEIC_HELP)), note
         if fmt == "AVIF" and not features.check("avif"):
-            return "AVIF image, which this Pillow cannot read: pip install -U pillow, or save it as JPEG", note
+            return _("AVIF image, which this Pillow cannot read: pip install -U pillow, or save it as JPEG"), note
         try:
             decode(path.read_bytes())  # as load_image and your folders' pipeline decode it
         except DECODE_ERRORS as e:
             return _decode_problem(e), note
         return None, note
     if fmt not in _TF_DECODES:
-        return f"{fmt} data, not one of the formats this dataset's pipeline reads (JPEG, PNG, GIF, BMP)", note
+        return _("{format} data, not one of the formats this dataset's pipeline reads (JPEG, PNG, GIF, BMP)").format(
+            format=fmt), note
     try:
         with Image.open(path) as im:
             im.load()
@@ -148,8 +153,8 @@ def inspect_image(path: str | Path, decoder: str = "pillow") -> tuple[str | None
 def _decode_problem(error: Exception) -> str:
     message = str(error)
     if "truncated" in message:
-        return "truncated (the file ends before the image does)"
-    return f"does not decode ({message})"
+        return _("truncated (the file ends before the image does)")
+    return _("does not decode ({error})").format(error=message)
 
 
 def check_image(path: str | Path, decoder: str = "pillow") -> str | None:
@@ -165,6 +170,8 @@ def _cache_file(paths: list[str], decoder: str) -> Path:
     folders = sorted({os.path.dirname(p) for p in paths})
     if decoder != "tensorflow":  # the registered datasets keep their cache key; HEIC results depend on pillow-heif
         folders.append(f"decoder={decoder}{'+heif' if heif_support() else ''}")
+    if language() != "en":  # the cached reasons are in the kit's language
+        folders.append(f"language={language()}")
     key = hashlib.sha1("\n".join(folders).encode()).hexdigest()[:16]
     return cache_dir("scans") / f"{key}.json"
 
@@ -177,7 +184,7 @@ def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: b
     (default) for your own photos, ``"tensorflow"`` for the registered datasets.
     """
     if decoder not in DECODERS:
-        raise ValueError(f"decoder must be one of {DECODERS}, not {decoder!r}")
+        raise ValueError(_("decoder must be one of {decoders}, not {decoder!r}").format(decoders=DECODERS, decoder=decoder))
     paths = [str(p) for p in paths]
     cache_path = _cache_file(paths, decoder) if (use_cache and paths) else None
     cached: dict = {}
@@ -197,7 +204,7 @@ def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: b
         try:
             s = stamp(p)
         except OSError:
-            results[p] = ("cannot be read (missing)", None)
+            results[p] = (_("cannot be read (missing)"), None)
             continue
         hit = cached.get(p)
         if hit and len(hit) == 4 and hit[:2] == s:
@@ -208,7 +215,7 @@ def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: b
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             it = pool.map(inspect_image, todo, [decoder] * len(todo), chunksize=32)
             if progress and len(todo) > 200:
-                it = tqdm(it, total=len(todo), desc="checking images", unit="img")
+                it = tqdm(it, total=len(todo), desc=_("checking images"), unit="img")
             for p, result in zip(todo, it):
                 results[p] = result
                 cached[p] = stamp(p) + list(result)

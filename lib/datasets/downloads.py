@@ -24,6 +24,8 @@ import threading
 import urllib.parse
 from pathlib import Path
 
+from ..i18n import _
+
 MIRROR_ENV = "TRANSFERKIT_MIRROR"
 
 
@@ -43,11 +45,11 @@ def mirror_url() -> str | None:
     parts = urllib.parse.urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         bare = value.split("://", 1)[-1].lstrip("/")
-        raise ValueError(
-            f"{MIRROR_ENV}={value!r} is not an http:// address. Set it to the URL the teacher's "
-            f"`python -m transferkit.mirror` prints, e.g. {MIRROR_ENV}=http://{bare or '192.168.1.10:8000'}/ "
-            f"(or unset it to download from the public URLs)."
-        )
+        raise ValueError(_(
+            "{variable}={value!r} is not an http:// address. Set it to the URL the teacher's "
+            "`python -m transferkit.mirror` prints, e.g. {variable}=http://{address}/ "
+            "(or unset it to download from the public URLs)."
+        ).format(variable=MIRROR_ENV, value=value, address=bare or "192.168.1.10:8000"))
     return value.rstrip("/") + "/"
 
 
@@ -89,10 +91,10 @@ def writable_folder(folder: str | Path, what: str = "downloads") -> Path:
         probe.close()
     except OSError as e:
         env = "KERAS_HOME" if what == "weights" else "TRANSFERKIT_CACHE"
-        raise PermissionError(
-            f"cannot write {what} to {folder} ({e.strerror or e}). Point {env} at a folder you can "
-            f"write to, e.g. {env}=~/transferkit-cache"
-        ) from None
+        raise PermissionError(_(
+            "cannot write {what} to {folder} ({reason}). Point {variable} at a folder you can write to, "
+            "e.g. {variable}=~/transferkit-cache"
+        ).format(what=what, folder=folder, reason=e.strerror or e, variable=env)) from None
     return folder
 
 
@@ -111,13 +113,16 @@ def check_file(path: str | Path, name: str | None = None, *, sha256: str | None 
     with open(path, "rb") as f:
         head = f.read(512)
     if actual_size == 0:
-        raise ValueError(f"{name}: the server sent an empty file")
+        raise ValueError(_("{name}: the server sent an empty file").format(name=name))
     if head.lstrip().lower().startswith(_HTML_STARTS) and not name.lower().endswith((".html", ".htm", ".xml")):
-        raise ValueError(f"{name}: the server sent an HTML page, not the file (an error, login or Wi-Fi portal page?)")
+        raise ValueError(_("{name}: the server sent an HTML page, not the file (an error, login or Wi-Fi portal "
+                           "page?)").format(name=name))
     if name.endswith(".h5") and not head.startswith(_HDF5_MAGIC):
-        raise ValueError(f"{name}: not an HDF5 weights file (it starts with {head[:8]!r})")
+        raise ValueError(_("{name}: not an HDF5 weights file (it starts with {start!r})").format(name=name,
+                                                                                                start=head[:8]))
     if size and actual_size != size:
-        raise ValueError(f"{name}: {actual_size:,} bytes, expected {size:,} (incomplete or a different file)")
+        raise ValueError(_("{name}: {size:,} bytes, expected {expected:,} (incomplete or a different file)").format(
+            name=name, size=actual_size, expected=size))
     hashers = {k: hashlib.new(k) for k, v in (("sha256", sha256), ("md5", md5)) if v}
     if hashers:
         with open(path, "rb") as f:
@@ -126,8 +131,9 @@ def check_file(path: str | Path, name: str | None = None, *, sha256: str | None 
                     h.update(chunk)
         for algorithm, expected in (("sha256", sha256), ("md5", md5)):
             if algorithm in hashers and hashers[algorithm].hexdigest() != expected.lower():
-                raise ValueError(f"{name}: {algorithm} {hashers[algorithm].hexdigest()} does not match the "
-                                 f"expected {expected} (a corrupted or different file)")
+                raise ValueError(_("{name}: {algorithm} {digest} does not match the expected {expected} (a corrupted "
+                                   "or different file)").format(name=name, algorithm=algorithm,
+                                                                digest=hashers[algorithm].hexdigest(), expected=expected))
 
 
 def _disk_full(e: BaseException | None) -> bool:
@@ -140,12 +146,15 @@ def _disk_full(e: BaseException | None) -> bool:
 
 def _disk_full_error(name: str, folder: Path, needed: int | None) -> DiskFullError:
     free = shutil.disk_usage(folder).free
-    need = f"; it needs {needed / 1e6:,.1f} MB" if needed else ""
-    return DiskFullError(
-        errno.ENOSPC,
-        f"the disk is full: {name} does not fit in {folder} ({free / 1e6:,.1f} MB free{need}). Nothing partial "
-        f"was kept. Free some space or set TRANSFERKIT_CACHE to a folder on a bigger disk, then try again.",
-    )
+    if needed:
+        message = _("the disk is full: {name} does not fit in {folder} ({free:,.1f} MB free; it needs {needed:,.1f} "
+                    "MB). Nothing partial was kept. Free some space or set TRANSFERKIT_CACHE to a folder on a bigger "
+                    "disk, then try again.")
+    else:
+        message = _("the disk is full: {name} does not fit in {folder} ({free:,.1f} MB free). Nothing partial was "
+                    "kept. Free some space or set TRANSFERKIT_CACHE to a folder on a bigger disk, then try again.")
+    return DiskFullError(errno.ENOSPC, message.format(name=name, folder=folder, free=free / 1e6,
+                                                      needed=(needed or 0) / 1e6))
 
 
 STALL_SECONDS = 60
@@ -168,13 +177,14 @@ def _mirror_problem(url: str, size: int | None = None) -> str | None:
         with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=MIRROR_TIMEOUT) as r:
             announced = r.headers.get("Content-Length")
             if size and announced and announced.isdigit() and int(announced) != size:
-                return f"it holds a different file: {int(announced):,} bytes, expected {size:,}"
+                return _("it holds a different file: {size:,} bytes, expected {expected:,}").format(
+                    size=int(announced), expected=size)
             return None
     except urllib.error.HTTPError as e:
         return None if e.code in (405, 501) else f"HTTP {e.code} {e.reason}"  # no HEAD support: try GET
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
-        return f"not reachable: {reason}"
+        return _("not reachable: {reason}").format(reason=reason)
 
 
 _timeout_lock = threading.Lock()
@@ -250,6 +260,9 @@ def fetch(name: str, urls: list[str], folder: str | Path, *, sha256: str | None 
             reason = reason or type(e).__name__
             errors.append(f"  {url}: {reason}")
             if i + 1 < len(candidates):
-                source = "the classroom mirror" if (mirror and i == 0) else url
-                print(f"transferkit: {source} could not give {name} ({reason}); trying {candidates[i + 1]}")
-    raise DownloadError(f"could not download {name}; tried:\n" + "\n".join(errors))
+                if mirror and i == 0:
+                    line = _("transferkit: the classroom mirror could not give {name} ({reason}); trying {next}")
+                else:
+                    line = _("transferkit: {url} could not give {name} ({reason}); trying {next}")
+                print(line.format(url=url, name=name, reason=reason, next=candidates[i + 1]))
+    raise DownloadError(_("could not download {name}; tried:").format(name=name) + "\n" + "\n".join(errors))

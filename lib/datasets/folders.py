@@ -35,6 +35,7 @@ import numpy as np
 
 from ..config import pick
 from .imageset import PHOTO_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, checked_set
+from ..i18n import N_, _
 
 VALIDATION_NAMES = ("validation", "val", "valid")
 """Folder names accepted for a given validation split (the first one found is used)."""
@@ -46,18 +47,19 @@ SPLIT_NAMES = {"train", "training", "validation", "val", "valid", "test", "testi
 
 _IGNORED = {"__MACOSX", "__pycache__"}  # macOS zip metadata and the like: never a class
 
-_JUNK = {".ds_store": "macOS folder settings (.DS_Store)", "thumbs.db": "Windows thumbnail cache (Thumbs.db)",
-         "desktop.ini": "Windows folder settings (desktop.ini)"}
+_JUNK = {".ds_store": N_("macOS folder settings (.DS_Store), not a photo"),
+         "thumbs.db": N_("Windows thumbnail cache (Thumbs.db), not a photo"),
+         "desktop.ini": N_("Windows folder settings (desktop.ini), not a photo")}
 
 
 def junk_reason(name: str) -> str | None:
     """Why a file named ``name`` is file-manager junk rather than a photo, or None when it is not junk."""
     if name.lower() in _JUNK:
-        return f"{_JUNK[name.lower()]}, not a photo"
+        return _(_JUNK[name.lower()])
     if name.startswith("._"):
-        return f"macOS metadata for {name[2:]} (an AppleDouble ._ file), not a photo"
+        return _("macOS metadata for {name} (an AppleDouble ._ file), not a photo").format(name=name[2:])
     if name.startswith("."):
-        return "hidden file, not a photo"
+        return _("hidden file, not a photo")
     return None
 
 
@@ -86,11 +88,12 @@ def _images_below(folder: Path, limit: int = 1000) -> list[Path]:
 
 
 def _count(n: int) -> str:
-    return f"{n}{'+' if n >= 1000 else ''} images"
+    return (_("{n}+ images") if n >= 1000 else _("{n} images")).format(n=n)
 
 
-LAYOUT_HELP = ("Expected one subfolder per class holding its images, e.g. <folder>/cats/cat1.jpg and "
-               "<folder>/dogs/dog1.jpg (optionally inside <folder>/train/ and <folder>/validation/).")
+LAYOUT_HELP = N_("Expected one subfolder per class holding its images, e.g. <folder>/cats/cat1.jpg and "
+                 "<folder>/dogs/dog1.jpg (optionally inside <folder>/train/ and <folder>/validation/).")
+"""What :func:`load_folder` expects (in English; shown translated with ``_(LAYOUT_HELP)``)."""
 
 
 def _class_folders(root: Path, what: str) -> tuple[list[Path], list[Path]]:
@@ -99,19 +102,25 @@ def _class_folders(root: Path, what: str) -> tuple[list[Path], list[Path]]:
     loose = sorted(p for p in root.iterdir() if p.is_file())
     if not folders:
         images = [p for p in loose if _is_image_name(p)]
-        found = f"{len(images)} images directly in it and no subfolders" if images else \
-            f"no subfolders ({len(loose)} files)" if loose else "nothing (it is empty)"
-        raise ValueError(f"{what} {root} has no class subfolders: found {found}. {LAYOUT_HELP}")
+        if images:
+            found = _("{n} images directly in it and no subfolders").format(n=len(images))
+        elif loose:
+            found = _("no subfolders ({n} files)").format(n=len(loose))
+        else:
+            found = _("nothing (it is empty)")
+        raise ValueError(_("{what} {root} has no class subfolders: found {found}. {help}").format(
+            what=_(what), root=root, found=found, help=_(LAYOUT_HELP)))
     if len(folders) == 1:
         only = folders[0]
         inner = [p for p in _subfolders(only) if _images_below(p, 1)]
         if inner:
-            raise ValueError(
-                f"{what} {root} holds one folder, {only.name!r}, which itself holds the folders "
-                f"{', '.join(repr(p.name) for p in inner[:5])}: the images are nested one level too deep. "
-                f"Pass {str(only)!r} instead (e.g. load_dataset({str(only)!r})).")
-        raise ValueError(f"{what} {root} has only one class subfolder, {only.name!r}: a classifier needs "
-                         f"at least two classes. {LAYOUT_HELP}")
+            raise ValueError(_(
+                "{what} {root} holds one folder, {only!r}, which itself holds the folders {inner}: the images are "
+                "nested one level too deep. Pass {path!r} instead (e.g. load_dataset({path!r}))."
+            ).format(what=_(what), root=root, only=only.name, inner=", ".join(repr(p.name) for p in inner[:5]),
+                     path=str(only)))
+        raise ValueError(_("{what} {root} has only one class subfolder, {only!r}: a classifier needs at least two "
+                           "classes. {help}").format(what=_(what), root=root, only=only.name, help=_(LAYOUT_HELP)))
     return folders, loose
 
 
@@ -125,26 +134,28 @@ def _check_nesting(root: Path, what: str, folders: list[Path]) -> None:
             continue
         listed = ", ".join(f"{p.relative_to(root).as_posix()}/ ({_count(n)})" for p, n in inner[:3])
         if folder.name.lower() in SPLIT_NAMES:
-            raise ValueError(
-                f"{what} {root}: the folder {folder.name!r} is named like a split, not a class, and holds "
-                f"{listed}: those look like the classes. Name the split folders train/ and validation/ "
-                f"(<folder>/train/<class>/...), or pass {str(folder)!r} alone. Nothing was changed on disk.")
+            raise ValueError(_(
+                "{what} {root}: the folder {folder!r} is named like a split, not a class, and holds {listed}: those "
+                "look like the classes. Name the split folders train/ and validation/ (<folder>/train/<class>/...), "
+                "or pass {path!r} alone. Nothing was changed on disk."
+            ).format(what=_(what), root=root, folder=folder.name, listed=listed, path=str(folder)))
         splits = [(p, n) for p, n in inner if p.name.lower() in SPLIT_NAMES]
         if splits:
-            raise ValueError(
-                f"{what} {root}: class folder {folder.name!r} holds "
-                f"{', '.join(f'{p.relative_to(root).as_posix()}/' for p, _ in splits[:3])}, named like a split, "
-                f"not like a group of {folder.name!r} photos. Put the splits outside the classes: "
-                f"<folder>/train/{folder.name}/..., <folder>/validation/{folder.name}/... . "
-                f"Nothing was changed on disk.")
+            raise ValueError(_(
+                "{what} {root}: class folder {folder!r} holds {inner}, named like a split, not like a group of "
+                "{folder!r} photos. Put the splits outside the classes: <folder>/train/{name}/..., "
+                "<folder>/validation/{name}/... . Nothing was changed on disk."
+            ).format(what=_(what), root=root, folder=folder.name, name=folder.name,
+                     inner=", ".join(f"{p.relative_to(root).as_posix()}/" for p, _n in splits[:3])))
         others = [(p, n) for p, n in inner if p.name.lower() in class_names - {folder.name.lower()}]
         if others:
             p, n = others[0]
-            raise ValueError(
-                f"{what} {root}: class folder {folder.name!r} holds {p.relative_to(root).as_posix()}/ "
-                f"({_count(n)}), named like the class {p.name!r}: its images would be labelled "
-                f"{folder.name!r}. Move it beside the other class folders (merge it into {p.name}/), "
-                f"or rename it. Nothing was changed on disk.")
+            raise ValueError(_(
+                "{what} {root}: class folder {folder!r} holds {inner}/ ({count}), named like the class {other!r}: its "
+                "images would be labelled {folder!r}. Move it beside the other class folders (merge it into "
+                "{other_name}/), or rename it. Nothing was changed on disk."
+            ).format(what=_(what), root=root, folder=folder.name, inner=p.relative_to(root).as_posix(),
+                     count=_count(n), other=p.name, other_name=p.name))
 
 
 def _list_class(folder: Path) -> tuple[list[str], list[str], list[tuple[str, str]]]:
@@ -176,9 +187,10 @@ def _load_classes(root: Path, what: str, class_names: list[str] | None = None, c
     if class_names is not None and names != class_names:
         missing = sorted(set(class_names) - set(names))
         extra = sorted(set(names) - set(class_names))
-        raise ValueError(f"{root} does not have the same class folders as train/: "
-                         + "; ".join(s for s in (f"missing {missing}" if missing else "",
-                                                 f"not in train/: {extra}" if extra else "") if s))
+        problems = ([_("missing {names}").format(names=missing)] if missing else []) + \
+            ([_("not in train/: {names}").format(names=extra)] if extra else [])
+        raise ValueError(_("{root} does not have the same class folders as train/: {problems}").format(
+            root=root, problems="; ".join(problems)))
     _check_nesting(root, what, folders)
     paths, labels, subfolders, junk = [], [], [], []
     for i, folder in enumerate(folders):
@@ -189,7 +201,7 @@ def _load_classes(root: Path, what: str, class_names: list[str] | None = None, c
         junk += skipped
     s = checked_set(name, paths, labels, names, {"subfolder": subfolders}, check=check, decoder="pillow",
                  root=dataset_root or root)
-    s.skipped = sorted([(str(p), junk_reason(p.name) or "not inside a class folder") for p in loose]
+    s.skipped = sorted([(str(p), junk_reason(p.name) or _("not inside a class folder")) for p in loose]
                        + junk + s.skipped)
     counts = s.counts()
     empty = [c for c, n in counts.items() if n == 0]
@@ -199,10 +211,12 @@ def _load_classes(root: Path, what: str, class_names: list[str] | None = None, c
             parts = Path(p).relative_to(root).parts
             if len(parts) > 1:
                 why.setdefault(parts[0], []).append(f"{Path(*parts[1:]).as_posix()}: {reason}")
-        details = "; ".join(f"{c!r}" + (f" (skipped: {', '.join(why[c][:3])}{' ...' if len(why[c]) > 3 else ''})"
-                                        if c in why else " (no files)") for c in empty)
-        raise ValueError(f"{what} {root}: class folder(s) without a usable image: {details}. "
-                         f"Add images or move the folder out (nothing was changed on disk).")
+        details = "; ".join(f"{c!r} " + (_("(skipped: {files})").format(
+            files=", ".join(why[c][:3]) + (" ..." if len(why[c]) > 3 else "")) if c in why else _("(no files)"))
+            for c in empty)
+        raise ValueError(_("{what} {root}: class folder(s) without a usable image: {details}. Add images or move the "
+                           "folder out (nothing was changed on disk).").format(what=_(what), root=root,
+                                                                              details=details))
     return s
 
 
@@ -213,11 +227,14 @@ def folder_layout(path: str | Path) -> dict:
     """
     root = Path(path).expanduser()
     if not root.exists():
-        raise FileNotFoundError(f"no folder {str(root)!r} (looked at {root.resolve()}). Give the path of a folder "
-                                f"of class subfolders. {LAYOUT_HELP}")
+        raise FileNotFoundError(_("no folder {path!r} (looked at {absolute}). Give the path of a folder of class "
+                                  "subfolders. {help}").format(path=str(root), absolute=root.resolve(),
+                                                               help=_(LAYOUT_HELP)))
     if not root.is_dir():
-        hint = " Extract the archive first (e.g. shutil.unpack_archive)." if root.suffix.lower() in {".zip", ".tar", ".gz", ".tgz"} else ""
-        raise NotADirectoryError(f"{root} is a file, not a folder of class subfolders.{hint}")
+        if root.suffix.lower() in {".zip", ".tar", ".gz", ".tgz"}:
+            raise NotADirectoryError(_("{path} is a file, not a folder of class subfolders. Extract the archive first "
+                                       "(e.g. shutil.unpack_archive).").format(path=root))
+        raise NotADirectoryError(_("{path} is a file, not a folder of class subfolders.").format(path=root))
     train = root / "train"
     if train.is_dir():
         val = next((root / v for v in VALIDATION_NAMES if (root / v).is_dir()), None)
@@ -241,12 +258,12 @@ def load_folder(path: str | Path, split: str | None = None, *, validation_fracti
     if split is None:
         split = "train" if layout["train"] else "all"
     if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+        raise ValueError(_("split must be one of {splits}, not {split!r}").format(splits=SPLITS, split=split))
     if layout["train"] is not None:
-        train = _load_classes(layout["train"], "the train folder", check=check, name=f"{label}/train",
+        train = _load_classes(layout["train"], N_("the train folder"), check=check, name=f"{label}/train",
                               dataset_root=root)
         if layout["validation"] is not None:
-            val = _load_classes(layout["validation"], "the validation folder", train.class_names, check=check,
+            val = _load_classes(layout["validation"], N_("the validation folder"), train.class_names, check=check,
                                 name=f"{label}/validation", dataset_root=root)
             if split == "all":
                 s = ImageSet(f"{label}/all", train.paths + val.paths, np.concatenate([train.labels, val.labels]),
@@ -258,7 +275,7 @@ def load_folder(path: str | Path, split: str | None = None, *, validation_fracti
         else:
             s = _split(train, split, validation_fraction, seed, label)
     else:
-        s = _split(_load_classes(root, "folder", check=check, name=label), split, validation_fraction, seed, label)
+        s = _split(_load_classes(root, N_("folder"), check=check, name=label), split, validation_fraction, seed, label)
     if per_class == -1:
         per_class = pick(None, QUICK_IMAGES_PER_CLASS)
     return s.take_per_class(per_class, seed=seed)
@@ -269,11 +286,12 @@ def _split(s: ImageSet, split: str, fraction: float, seed: int, label: str) -> I
         s.name = f"{label}/all" if "/" not in s.name else s.name
         return s
     if not 0.0 < fraction < 1.0:
-        raise ValueError(f"validation_fraction must lie strictly between 0 and 1, got {fraction}")
+        raise ValueError(_("validation_fraction must lie strictly between 0 and 1, got {fraction}").format(
+            fraction=fraction))
     small = [c for c, n in s.counts().items() if n < 2]
     if small:
-        raise ValueError(f"{label}: classes {small} have fewer than 2 images, too few to split into train and "
-                         f"validation; add images, or use split='all'")
+        raise ValueError(_("{label}: classes {classes} have fewer than 2 images, too few to split into train and "
+                           "validation; add images, or use split='all'").format(label=label, classes=small))
     train, val = s.split(fraction, seed=seed)
     part = train if split == "train" else val
     part.name = f"{label}/{split}"

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..i18n import N_, _
+
 
 class ImageError(ValueError):
     """A file that cannot be used as an image, with a message saying why."""
@@ -24,10 +26,11 @@ class ImageError(ValueError):
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 """ISO base-media ``ftyp`` brands of HEIC/HEIF still images (iPhones write ``heic``)."""
 
-HEIC_HELP = ("HEIC is the iPhone's photo format. To read it, install the kit's HEIC extra: "
+HEIC_HELP = N_("HEIC is the iPhone's photo format. To read it, install the kit's HEIC extra: "
              "pip install \"transferkit[heic]\" (or: pip install pillow-heif). Or convert the photo to JPEG "
              "(on the iPhone, Settings > Camera > Formats > Most Compatible makes new photos JPEG; on a Mac, "
              "Preview's File > Export saves a JPEG).")
+"""How to read a HEIC photo (in English; shown translated with ``_(HEIC_HELP)``)."""
 
 
 def is_heif(head: bytes) -> bool:
@@ -63,13 +66,14 @@ def open_image(data: bytes, name: str, upright: bool = True) -> Image.Image:
     ``pillow-heif`` is missing.
     """
     if not data:
-        raise ImageError(f"{name} is empty (0 bytes)")
+        raise ImageError(_("{name} is empty (0 bytes)").format(name=name))
     if is_heif(data[:12]) and not heif_support():
-        raise ImageError(f"{name} is a HEIC photo, which needs an extra package. {HEIC_HELP}")
+        raise ImageError(_("{name} is a HEIC photo, which needs an extra package. {help}").format(
+            name=name, help=_(HEIC_HELP)))
     try:
         return decode(data, upright)
     except DECODE_ERRORS as e:
-        raise ImageError(f"{name} is not a readable image ({e})") from None
+        raise ImageError(_("{name} is not a readable image ({error})").format(name=name, error=e)) from None
 
 
 DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError)
@@ -95,16 +99,16 @@ def load_image(source: str | Path | bytes, size: int | tuple[int, int] | None = 
     ``(height, width)``. Raises FileNotFoundError for a missing path and :class:`ImageError` for
     anything that is not a readable image.
     """
-    name = "uploaded bytes"
+    name = _("uploaded bytes")
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
     else:
         path = Path(source).expanduser()
         name = str(path)
         if not path.exists():
-            raise FileNotFoundError(f"no such image file: {path}")
+            raise FileNotFoundError(_("no such image file: {path}").format(path=path))
         if path.is_dir():
-            raise ImageError(f"{path} is a folder, not an image file")
+            raise ImageError(_("{path} is a folder, not an image file").format(path=path))
         data = path.read_bytes()
     with open_image(data, name, upright) as im:
         image = _to_rgb(im)
@@ -141,16 +145,17 @@ def as_batch(images, size: int | None) -> np.ndarray:
         if arr.ndim == 2:
             arr = np.stack([arr] * 3, axis=-1)
         if arr.ndim != 3 or arr.shape[-1] not in (1, 3, 4):
-            raise ImageError(f"expected an H x W x 3 image, got an array of shape {arr.shape}")
+            raise ImageError(_("expected an H x W x 3 image, got an array of shape {shape}").format(shape=arr.shape))
         if arr.shape[-1] == 1:
             arr = np.repeat(arr, 3, axis=-1)
         if arr.shape[-1] == 4:
             arr = arr[..., :3]
         if arr.dtype != np.uint8:
             if arr.size and float(np.nanmax(arr)) <= 1.0 and float(np.nanmin(arr)) >= 0.0 and arr.dtype.kind == "f":
-                raise ImageError("pixel values look like 0-1 floats; the kit's models take 0-255 pixels")
+                raise ImageError(_("pixel values look like 0-1 floats; the kit's models take 0-255 pixels"))
             arr = np.clip(np.nan_to_num(arr), 0, 255).round().astype(np.uint8)
         out.append(arr if size is None else np.asarray(Image.fromarray(arr).resize((size, size), Image.BILINEAR)))
     if len({a.shape for a in out}) > 1:
-        raise ImageError(f"images of different sizes cannot share a batch: {sorted({a.shape[:2] for a in out})}")
+        raise ImageError(_("images of different sizes cannot share a batch: {sizes}").format(
+            sizes=sorted({a.shape[:2] for a in out})))
     return np.stack(out).astype("float32")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..i18n import _
 from .checks import ScanReport, common_folder, misnamed_lines, relative_name, scan_images
 
 
@@ -94,26 +95,27 @@ class ImageSet:
 
     def report(self) -> str:
         """Counts per class and the skipped files, as text."""
-        lines = [f"{self.name}: {len(self)} images in {self.num_classes} classes"]
+        lines = [_("{name}: {n} images in {classes} classes").format(name=self.name, n=len(self),
+                                                                      classes=self.num_classes)]
         counts = self.counts()
         if self.num_classes <= 4:
             lines[0] += " (" + ", ".join(f"{c}: {n}" for c, n in counts.items()) + ")"
         else:
             lo, hi = min(counts.values()), max(counts.values())
-            lines.append(f"  images per class: {lo} to {hi}")
+            lines.append("  " + _("images per class: {low} to {high}").format(low=lo, high=hi))
         nested = [str(f) for f in self.extras.get("subfolder", []) if f]
         if nested:
             where = sorted({f: nested.count(f) for f in nested}.items())
-            lines.append(f"  {len(nested)} images come from subfolders of their class folder: "
-                         + ", ".join(f"{f}/ ({n})" for f, n in where[:5]) + (" ..." if len(where) > 5 else ""))
+            lines.append("  " + _("{n} images come from subfolders of their class folder:").format(n=len(nested))
+                         + " " + ", ".join(f"{f}/ ({n})" for f, n in where[:5]) + (" ..." if len(where) > 5 else ""))
         root = self.root or common_folder(self.paths + [p for p, _ in self.skipped])
         if self.skipped:
-            lines.append(f"  skipped {len(self.skipped)} unusable files (left untouched on disk):")
+            lines.append("  " + _("skipped {n} unusable files (left untouched on disk):").format(n=len(self.skipped)))
             lines += [f"    {relative_name(p, root)}: {why}" for p, why in self.skipped[:10]]
             if len(self.skipped) > 10:
-                lines.append(f"    ... and {len(self.skipped) - 10} more (see .skipped)")
+                lines.append("    " + _("... and {n} more (see .skipped)").format(n=len(self.skipped) - 10))
         else:
-            lines.append("  no unusable files found")
+            lines.append("  " + _("no unusable files found"))
         lines += misnamed_lines(self.misnamed, root=root)
         return "\n".join(lines)
 
@@ -196,7 +198,8 @@ def checked_set(name: str, paths: list[str], labels: list[int], class_names: lis
     suffixes = PHOTO_SUFFIXES if decoder == "pillow" else IMAGE_SUFFIXES
     image_like = [p for p in paths if Path(p).suffix.lower() in suffixes]
     image_set = set(image_like)
-    not_images = [(p, f"not an image file ({Path(p).suffix or 'no extension'})") for p in paths if p not in image_set]
+    not_images = [(p, _("not an image file ({suffix})").format(suffix=Path(p).suffix or _("no extension")))
+                  for p in paths if p not in image_set]
     report = scan_images(image_like, decoder=decoder) if check else ScanReport(good=image_like)
     good = set(report.good)
     keep = [i for i, p in enumerate(paths) if p in good]

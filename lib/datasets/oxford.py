@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..i18n import _
 from .imageset import ImageSet, checked_set
 
 
@@ -16,7 +17,8 @@ def breed_of(image_name: str) -> str:
     stem = Path(image_name).stem
     breed, sep, number = stem.rpartition("_")
     if not sep or not number.isdigit() or not breed:
-        raise ValueError(f"{image_name!r} is not an Oxford-IIIT Pet image name (<breed>_<number>.jpg)")
+        raise ValueError(_("{name!r} is not an Oxford-IIIT Pet image name (<breed>_<number>.jpg)").format(
+            name=image_name))
     return breed
 
 
@@ -56,13 +58,14 @@ OXFORD_BREEDS = [
 
 def load_oxford_pets(root: Path, split: str, check: bool = True) -> ImageSet:
     if split not in ("trainval", "test"):
-        raise ValueError(f"oxford_iiit_pet has the official splits 'trainval' and 'test', not {split!r}")
+        raise ValueError(_("oxford_iiit_pet has the official splits 'trainval' and 'test', not {split!r}").format(
+            split=split))
     rows = read_split_file(root / "annotations" / f"{split}.txt")
     paths, labels, species, missing = [], [], [], []
     for r in rows:
         p = root / "images" / f"{r['image']}.jpg"
         if not p.exists():
-            missing.append((str(p), "listed in the split file but not in images/"))
+            missing.append((str(p), _("listed in the split file but not in images/")))
             continue
         paths.append(str(p))
         labels.append(r["class_id"] - 1)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..config import cache_dir, data_root, pick
 from .downloads import DiskFullError, DownloadError, check_file, fetch, writable_folder
+from ..i18n import _
 from .imageset import IMAGE_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, checked_set
 from .oxford import breed_of, load_oxford_pets, read_split_file
 
@@ -47,7 +48,7 @@ def dataset_info(name: str) -> dict:
     try:
         return registry()[name]
     except KeyError:
-        raise ValueError(f"unknown dataset {name!r}; known: {sorted(registry())}") from None
+        raise ValueError(_("unknown dataset {name!r}; known: {known}").format(name=name, known=sorted(registry()))) from None
 
 
 # --------------------------------------------------------------------------- locating the files
@@ -60,7 +61,7 @@ def _has_layout(folder: Path, markers: list[str]) -> bool:
 def find_layout(root: Path, markers: list[str], max_depth: int = 3) -> Path | None:
     """The first folder at or below ``root`` (breadth first) that holds every marker path."""
     level = [root]
-    for _ in range(max_depth + 1):
+    for _depth in range(max_depth + 1):
         nxt = []
         for folder in level:
             if _has_layout(folder, markers):
@@ -83,21 +84,18 @@ def _local_copy(name: str, data_dir: str | Path | None) -> Path | None:
             return candidate
     found = find_layout(root, info["markers"]) if root.is_dir() else None
     if found is None and data_dir is not None:
-        raise FileNotFoundError(
-            f"{root} does not hold the {name!r} layout: expected a folder with "
-            f"{', '.join(info['markers'])} (e.g. {root / info['local_hint']})"
-        )
+        raise FileNotFoundError(_("{root} does not hold the {name!r} layout: expected a folder with {markers} "
+                                  "(e.g. {example})").format(root=root, name=name, markers=", ".join(info["markers"]),
+                                                             example=root / info["local_hint"]))
     return found
 
 
 def _download_hint(name: str) -> str:
     info = dataset_info(name)
     urls = "\n".join(f"  {u}" for f in info["files"] for u in f["urls"][:1])
-    return (
-        f"Download:\n{urls}\nextract it, and either pass data_dir=<folder> or set "
-        f"TRANSFERKIT_DATA=<folder> so that <folder>/{info['local_hint']} holds "
-        f"{', '.join(info['markers'])}."
-    )
+    return _("Download:\n{urls}\nextract it, and either pass data_dir=<folder> or set TRANSFERKIT_DATA=<folder> so "
+             "that <folder>/{folder} holds {markers}.").format(urls=urls, folder=info["local_hint"],
+                                                              markers=", ".join(info["markers"]))
 
 
 def _verify(path: Path, spec: dict) -> None:
@@ -157,10 +155,12 @@ def check_counts(name: str, root: str | Path) -> dict[str, int]:
     """The image counts per split; ValueError naming every split with fewer images than the registry's."""
     expected = dataset_info(name)["splits"]
     counts = count_images(name, root)
-    short = [f"{split!r} has {counts.get(split, 0):,} images, expected {n:,}"
+    short = [_("{split!r} has {n:,} images, expected {expected:,}").format(split=split, n=counts.get(split, 0),
+                                                                            expected=n)
              for split, n in expected.items() if counts.get(split, 0) < n]
     if short:
-        raise ValueError(f"{name}: the downloaded archive is short: " + "; ".join(short))
+        raise ValueError(_("{name}: the downloaded archive is short: {problems}").format(
+            name=name, problems="; ".join(short)))
     return counts
 
 
@@ -168,8 +168,8 @@ def _cache_folder(*parts: str) -> Path:
     try:
         return cache_dir(*parts)
     except OSError as e:
-        raise PermissionError(f"cannot create the kit's cache folder ({e}). Point TRANSFERKIT_CACHE at a "
-                              "folder you can write to, e.g. TRANSFERKIT_CACHE=~/transferkit-cache") from None
+        raise PermissionError(_("cannot create the kit's cache folder ({error}). Point TRANSFERKIT_CACHE at a folder "
+                                "you can write to, e.g. TRANSFERKIT_CACHE=~/transferkit-cache").format(error=e)) from None
 
 
 def download(name: str) -> Path:
@@ -191,7 +191,8 @@ def download(name: str) -> Path:
             archives.append(fetch(spec["name"], spec["urls"], downloads, sha256=spec.get("sha256"),
                                   md5=spec.get("md5"), size=spec.get("size")))
         except DownloadError as e:
-            raise DownloadError(f"dataset {name!r}: {e}\n{_download_hint(name)}") from None
+            raise DownloadError(_("dataset {name!r}: {error}").format(name=name, error=e) + "\n"
+                                + _download_hint(name)) from None
     writable_folder(folder, "datasets")
     staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=folder))
     try:
@@ -201,19 +202,19 @@ def download(name: str) -> Path:
             except OSError as e:
                 if e.errno not in (errno.ENOSPC, errno.EDQUOT):
                     raise
-                raise DiskFullError(errno.ENOSPC, f"the disk filled up while extracting {archive.name} into "
-                                    f"{folder}; the half-extracted files were removed and the archive is kept. "
-                                    f"Free some space (the images need about as much as the archive) and try "
-                                    f"again.") from None
+                raise DiskFullError(errno.ENOSPC, _(
+                    "the disk filled up while extracting {archive} into {folder}; the half-extracted files were "
+                    "removed and the archive is kept. Free some space (the images need about as much as the "
+                    "archive) and try again.").format(archive=archive.name, folder=folder)) from None
         found = find_layout(staging, info["markers"])
         if not found:
-            raise RuntimeError(f"{name!r}: the archives {[a.name for a in archives]} do not hold the expected "
-                               f"layout ({', '.join(info['markers'])})")
+            raise RuntimeError(_("{name!r}: the archives {archives} do not hold the expected layout ({markers})").format(
+                name=name, archives=[a.name for a in archives], markers=", ".join(info["markers"])))
         try:
             check_counts(name, found)
         except ValueError as e:
-            raise RuntimeError(f"{e}. Nothing was extracted; the archives stay in {downloads} (delete them "
-                               "to download again).") from None
+            raise RuntimeError(_("{error}. Nothing was extracted; the archives stay in {folder} (delete them to "
+                                 "download again).").format(error=e, folder=downloads)) from None
         _merge(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -233,7 +234,8 @@ def dataset_dir(name: str, data_dir: str | Path | None = None, download_if_missi
     if cached:
         return cached
     if not download_if_missing:
-        raise FileNotFoundError(f"dataset {name!r} is not available locally.\n" + _download_hint(name))
+        raise FileNotFoundError(_("dataset {name!r} is not available locally.").format(name=name) + "\n"
+                                + _download_hint(name))
     return download(name)
 
 
@@ -261,15 +263,16 @@ def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir:
             from .folders import load_folder
 
             return load_folder(name, split, per_class=per_class, seed=seed, check=check)
-        raise ValueError(f"{name!r} is neither a registered dataset ({', '.join(sorted(registry()))}) "
-                         f"nor an existing folder of class subfolders")
+        raise ValueError(_("{name!r} is neither a registered dataset ({known}) nor an existing folder of class "
+                           "subfolders").format(name=name, known=", ".join(sorted(registry()))))
     info = dataset_info(name)
     root = dataset_dir(name, data_dir)
     layout = info["layout"]
     if layout == "split_folders":
         split = split or "train"
         if split not in info["splits"]:
-            raise ValueError(f"{name} has splits {list(info['splits'])}, not {split!r}")
+            raise ValueError(_("{name} has splits {splits}, not {split!r}").format(
+                name=name, splits=list(info["splits"]), split=split))
         classes = info["classes"]
         paths, labels = [], []
         for i, c in enumerate(classes):
@@ -290,7 +293,8 @@ def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir:
             train, val = s.split(info["validation_fraction"], seed=seed)
             s = {"train": train, "validation": val}.get(split)
             if s is None:
-                raise ValueError(f"{name} has splits ['train', 'validation', 'all'], not {split!r}")
+                raise ValueError(_("{name} has splits {splits}, not {split!r}").format(
+                    name=name, splits=["train", "validation", "all"], split=split))
             s.name = f"{name}/{split}"
     elif layout == "oxford_pets":
         s = load_oxford_pets(root, split or "trainval", check=check)
@@ -329,5 +333,5 @@ def demo_image(name: str = "cat.2007.jpg", data_dir: str | Path | None = None) -
         breed_of(name)  # raises a clear error for names that are neither kind
         path = dataset_dir("oxford_iiit_pet", data_dir) / "images" / name
     if not path.is_file():
-        raise FileNotFoundError(f"no example photo {name!r} (looked for {path})")
+        raise FileNotFoundError(_("no example photo {name!r} (looked for {path})").format(name=name, path=path))
     return path

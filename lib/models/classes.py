@@ -14,6 +14,8 @@ from typing import Sequence
 import keras
 import tensorflow as tf
 
+from ..i18n import _
+
 __all__ = ["resolve_class", "class_name", "output_kind", "log_probabilities"]
 
 _TINY = 1e-30
@@ -36,12 +38,12 @@ def resolve_class(target: int | str, class_names: Sequence[str] | None, n_output
             from .imagenet import class_index
 
             return class_index(target)
-        raise ValueError(f"a class name needs class_names=[...] for a model with {n_outputs} output(s)")
+        raise ValueError(_("a class name needs class_names=[...] for a model with {n} output(s)").format(n=n_outputs))
     if hasattr(target, "__index__") and not isinstance(target, bool):
         if not 0 <= int(target) < n_classes:
-            raise ValueError(f"class index {target} is outside 0..{n_classes - 1}")
+            raise ValueError(_("class index {index} is outside 0..{last}").format(index=target, last=n_classes - 1))
         return int(target)
-    raise TypeError(f"target must be a class index or name, not {type(target).__name__}")
+    raise TypeError(_("target must be a class index or name, not {type}").format(type=type(target).__name__))
 
 
 def class_name(index: int, class_names: Sequence[str] | None, n_outputs: int) -> str:
@@ -61,7 +63,7 @@ def _match_name(target: str, names: list[str]) -> int:
         return lowered.index(target.lower())
     close = difflib.get_close_matches(target.lower(), lowered, n=5, cutoff=0.5)
     hint = ", ".join(names[lowered.index(c)] for c in close) or ", ".join(names[:10])
-    raise ValueError(f"{target!r} is not one of the class names; closest: {hint}")
+    raise ValueError(_("{name!r} is not one of the class names; closest: {closest}").format(name=target, closest=hint))
 
 
 def output_kind(model: keras.Model, outputs: str = "auto") -> str:

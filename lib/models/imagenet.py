@@ -9,6 +9,7 @@ import json
 import numpy as np
 
 from ..datasets.downloads import fetch, keras_models_dir
+from ..i18n import _
 
 CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
 CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"  # as in keras.applications.imagenet_utils
@@ -33,7 +34,7 @@ def class_index(target: int | str) -> int:
     names = class_names()
     if isinstance(target, (int, np.integer)):
         if not 0 <= int(target) < len(names):
-            raise ValueError(f"class index {target} is outside 0..{len(names) - 1}")
+            raise ValueError(_("class index {index} is outside 0..{last}").format(index=target, last=len(names) - 1))
         return int(target)
 
     def norm(s: str) -> str:
@@ -44,8 +45,8 @@ def class_index(target: int | str) -> int:
     if key in normalised:
         return normalised.index(key)
     close = difflib.get_close_matches(key, normalised, n=5, cutoff=0.5)
-    hint = ", ".join(names[normalised.index(c)] for c in close) or "none"
-    raise ValueError(f"{target!r} is not an ImageNet class name; closest: {hint}")
+    hint = ", ".join(names[normalised.index(c)] for c in close) or _("none")
+    raise ValueError(_("{name!r} is not an ImageNet class name; closest: {closest}").format(name=target, closest=hint))
 
 
 def top_k(probabilities, k: int = 3) -> list[tuple[str, float]]:

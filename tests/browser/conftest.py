@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lab_driver import BUILD, ChromiumMissing, LabDidNotStart, import_playwright, launch_chromium, start_lab
+from .lab_driver import BUILD, ChromiumMissing, LabDidNotStart, import_playwright, launch_chromium, start_lab
 
 HERE = Path(__file__).resolve().parent
 RESULTS = pytest.StashKey[dict]()

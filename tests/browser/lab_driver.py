@@ -293,6 +293,28 @@ def run_all(page, lab: Lab, path: str, timeout: float = NOTEBOOK_SECONDS) -> dic
     """Run > Run All Cells from the menu bar; waits until every code cell has run. Returns the final state."""
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    return _wait_for_cells(page, lab, path, timeout)
+
+
+def run_setup_and_quiz(page, lab: Lab, path: str, timeout: float = NOTEBOOK_SECONDS) -> dict:
+    """Runs only the first code cell (the setup cell) and the cells calling ``self_check``, one by one."""
+    indices = page.evaluate("""() => {
+      const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+      const code = cells.map((c, i) => [c, i]).filter(([c]) => c.model.type === 'code');
+      return code.filter(([c], k) => k === 0 || c.model.sharedModel.getSource().includes('self_check('))
+                 .map(([, i]) => i);
+    }""")
+    for index in indices:
+        page.evaluate("""async (index) => {
+          const panel = window.jupyterapp.shell.currentWidget;
+          panel.content.activeCellIndex = index;
+          await window.jupyterapp.commands.execute('notebook:run-cell');
+        }""", index)
+    return _wait_for_cells(page, lab, path, timeout, only={i + 1 for i in indices})
+
+
+def _wait_for_cells(page, lab: Lab, path: str, timeout: float, only: set[int] | None = None) -> dict:
+    """Waits until the cells (all code cells, or those numbered ``only``) have run; stops at an error."""
     start = time.monotonic()
     state: dict = {}
     while time.monotonic() - start < timeout:
@@ -311,7 +333,8 @@ def run_all(page, lab: Lab, path: str, timeout: float = NOTEBOOK_SECONDS) -> dic
                                  f"{', '.join(state['statuses'])})", lab)
         if state["dialog"]:
             raise _failure(path, f"a dialog opened while it ran: {state['dialog'][:300]!r}")
-        pending = [c for c in state["cells"] if not c["empty"] and c["count"] is None]
+        pending = [c for c in state["cells"] if not c["empty"] and c["count"] is None
+                   and (only is None or c["index"] in only)]
         if not pending and state["kernel"] == "idle":
             return state
         time.sleep(1)

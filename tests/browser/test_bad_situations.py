@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from lab_driver import BUILD, REPO, ChromiumMissing, LabDidNotStart, NotebookFailed, launch_chromium, open_notebook, \
+from .lab_driver import BUILD, REPO, ChromiumMissing, LabDidNotStart, NotebookFailed, launch_chromium, open_notebook, \
     run_all, start_lab
 
 
