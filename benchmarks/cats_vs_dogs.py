@@ -99,7 +99,7 @@ def main() -> None:
                      epochs=args.scratch_epochs, callbacks=[stop], verbose=2)
     seconds["scratch"] = time.perf_counter() - t0
     p, y = evaluation.predict_dataset(scratch, training.training_pipeline(test, args.scratch_size), progress=False)
-    accuracy["scratch"] = evaluation.accuracy_of(p, y)
+    accuracy["scratch"] = tk.accuracy(y, p)
 
     # Linear probe (notebook 01): cached pooled features, logistic regression, early stopping on the carved split.
     features = tk.load_backbone()
@@ -110,7 +110,7 @@ def main() -> None:
     probe, hp = tk.train_classifier(fit_f, val_f, epochs=tk.pick(300, 40), seed=args.seed)
     seconds["linear_probe"] = time.perf_counter() - t0
     test_x, test_y = tk.extract_features(features, test, progress=False)
-    accuracy["linear_probe"] = evaluation.accuracy_of(probe.predict(test_x, verbose=0), test_y)
+    accuracy["linear_probe"] = tk.accuracy(test_y, probe.predict(test_x, verbose=0))
 
     # Stage 1: the classifier on the frozen network, its head trained on the cached features.
     model = heads.build_classifier(tk.load_backbone(), train.num_classes, seed=args.seed)
@@ -118,7 +118,7 @@ def main() -> None:
     hh = training.head_from_features(model, fit_f, val_f, seed=args.seed)
     seconds["frozen"] = t_features + time.perf_counter() - t0
     p, y = evaluation.predict_dataset(model, test_ds, progress=False)
-    accuracy["frozen"] = evaluation.accuracy_of(p, y)
+    accuracy["frozen"] = tk.accuracy(y, p)
 
     # Stage 2: unfreeze the top (BatchNorm stays frozen), recompile with a low learning rate decaying to 0.
     trainable = heads.unfreeze_top(model, unfreeze)
@@ -127,7 +127,7 @@ def main() -> None:
                             patience=args.patience, decay=args.patience is None, verbose=2)
     seconds["finetuned"] = seconds["frozen"] + time.perf_counter() - t0
     p, y = evaluation.predict_dataset(model, test_ds, progress=False)
-    accuracy["finetuned"] = evaluation.accuracy_of(p, y)
+    accuracy["finetuned"] = tk.accuracy(y, p)
     if args.history:
         with open(args.history, "w") as f:
             json.dump({k: list(v) for k, v in h2.history.items()}, f, indent=1)

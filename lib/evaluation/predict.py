@@ -15,7 +15,6 @@ from ..models.backbones import input_size
 from ..datasets.imageset import ImageSet
 from ..training.features import inference_fn
 from ..datasets.images import ImageError, as_batch, load_image
-from .metrics import accuracy, confusion_counts
 from ..plots import finished
 
 # --------------------------------------------------------------------------- predictions
@@ -45,19 +44,6 @@ def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bo
     p = np.concatenate(probs) if probs else np.zeros((0, num_classes), "float32")
     y = np.concatenate(labels).astype(np.int64) if labels else None
     return p, y
-
-
-def accuracy_of(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """Top-1 accuracy of an N x C probability array against integer labels."""
-    return accuracy(labels, probabilities)
-
-
-# --------------------------------------------------------------------------- confusion matrix
-
-
-def confusion_matrix(labels, predictions, num_classes: int | None = None) -> np.ndarray:
-    """C x C counts, row = true class, column = predicted class; ``predictions`` are ids or N x C scores."""
-    return confusion_counts(labels, predictions, num_classes)
 
 
 def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = False,
@@ -113,7 +99,7 @@ def plot_accuracy_comparison(accuracies: dict[str, float], title: str = "Validat
 # --------------------------------------------------------------------------- mistakes
 
 
-def most_confident_wrong(probabilities: np.ndarray, labels, k: int = 8) -> np.ndarray:
+def most_confident_wrong(labels, probabilities: np.ndarray, k: int = 8) -> np.ndarray:
     """Indices of up to ``k`` wrongly classified images, most confident (highest predicted probability) first."""
     p = np.asarray(probabilities)
     y = np.asarray(labels)
@@ -125,12 +111,15 @@ def most_confident_wrong(probabilities: np.ndarray, labels, k: int = 8) -> np.nd
     return wrong[np.argsort(-confidence, kind="stable")][:k]
 
 
-def show_most_confident_wrong(images: ImageSet, probabilities: np.ndarray, labels=None, k: int = 8, ncols: int = 4):
-    """A grid of the ``k`` most confidently wrong images of ``images``, titled true vs predicted (confidence)."""
+def show_most_confident_wrong(images: ImageSet, labels, probabilities: np.ndarray, k: int = 8, ncols: int = 4):
+    """A grid of the ``k`` most confidently wrong images of ``images``, titled true vs predicted (confidence).
+
+    ``labels`` are the true class ids of ``images`` (``None``: ``images.labels``).
+    """
     from ..plots import show_images
 
     labels = images.labels if labels is None else np.asarray(labels)
-    idx = most_confident_wrong(probabilities, labels, k)
+    idx = most_confident_wrong(labels, probabilities, k)
     if len(idx) == 0:
         print("No mistakes: every image is classified correctly.")
         return None

@@ -137,13 +137,15 @@ class AdversarialResult:
 
 
 def psnr(original, changed, peak: float = 255.0) -> float:
-    """Peak signal-to-noise ratio between two images of 0-255 pixels, in dB (``inf`` if identical)."""
+    """Peak signal-to-noise ratio between two H x W x C images of 0-255 pixels, in dB (``inf`` if identical).
+
+    ``tf.image.psnr`` in float64 (``20 log10(peak) - 10 log10(MSE)``).
+    """
     a = np.asarray(original, dtype=np.float64)
     b = np.asarray(changed, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
-    mse = float(np.mean((a - b) ** 2))
-    return math.inf if mse == 0 else 10.0 * math.log10(peak**2 / mse)
+    return float(tf.image.psnr(a, b, max_val=peak))
 
 
 def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str] | None = None):
