@@ -48,8 +48,10 @@ def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bo
 
 def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = False,
                           title: str = "Confusion matrix", ax=None):
-    """The confusion matrix as a heat map with the count (and row percentage) written in each cell."""
+    """The confusion matrix as a heat map (``sklearn.metrics.ConfusionMatrixDisplay``), each cell
+    labelled with its count and row percentage; ``normalize`` colours by the row percentage."""
     import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
 
     cm = np.asarray(cm)
     rows = cm.sum(axis=1, keepdims=True)
@@ -59,18 +61,16 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normali
     own = ax is None
     if own:
         fig, ax = plt.subplots(figsize=(1.2 * n + 2.2, 1.2 * n + 1.6))
-    ax.imshow(share if normalize else cm, cmap="Blues", vmin=0)
-    ax.set_xticks(range(n), class_names, rotation=45 if n > 4 else 0, ha="right" if n > 4 else "center")
-    ax.set_yticks(range(n), class_names)
+    display = ConfusionMatrixDisplay(share if normalize else cm, display_labels=list(class_names))
+    display.plot(ax=ax, cmap="Blues", colorbar=False, include_values=n <= 12,
+                 xticks_rotation=45 if n > 4 else "horizontal")
+    if display.text_ is not None:
+        for (i, j), text in np.ndenumerate(display.text_):
+            text.set_text(f"{cm[i, j]}\n{share[i, j]:.1%}")
+            text.set_fontsize(9)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
-    if n <= 12:
-        for i in range(n):
-            for j in range(n):
-                text = f"{cm[i, j]}\n{share[i, j]:.1%}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=9,
-                        color="white" if share[i, j] > 0.5 else "black")
     if own:
         fig.tight_layout()
     return finished(ax.figure, own)
