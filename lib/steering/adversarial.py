@@ -32,6 +32,7 @@ from ..models.backbones import input_size
 from ..models.classes import class_name, log_probabilities, output_kind, resolve_class
 from ..datasets.registry import demo_image
 from ..datasets.images import ImageError, as_batch, load_image
+from ..training.features import inference_fn
 
 __all__ = [
     "AdversarialResult",
@@ -155,7 +156,7 @@ def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str
     """
     notes: list[str] = []
     x = _prepare_image(image, input_size(model), notes)
-    p = np.asarray(model.predict(x[None].astype("float32"), verbose=0)[0], dtype=np.float64)
+    p = np.asarray(inference_fn(model)(x[None].astype("float32"))[0], dtype=np.float64)
     if p.shape == (1,):
         p = np.array([1.0 - p[0], p[0]])
     order = np.argsort(p)[::-1][:k]

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..models.backbones import base_layer_name
 from ..datasets.imageset import ImageSet
-from .features import extract_features
+from .features import extract_features, inference_fn
 from .fit import compile_for_training
 from ..plots import finished
 
@@ -127,9 +127,9 @@ def pixels(images: ImageSet, size: int) -> np.ndarray:
 
 
 def _predict(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """``model(x)`` in inference mode, batch by batch."""
-    return np.concatenate([np.asarray(model(x[i:i + batch_size], training=False))
-                           for i in range(0, len(x), batch_size)])
+    """``model(x)`` in inference mode, batch by batch (the kit's one compiled forward pass, :func:`inference_fn`)."""
+    forward = inference_fn(model)
+    return np.concatenate([np.asarray(forward(x[i:i + batch_size])) for i in range(0, len(x), batch_size)])
 
 
 def prepare_domain(train: ImageSet, test: ImageSet, backbone: keras.Model, pixel_size: int, *,
