@@ -10,8 +10,9 @@ ifneq ($(wildcard $(SHARED)),)
 export TRANSFERKIT_DATA ?= $(abspath $(SHARED))
 endif
 
-.PHONY: setup lab notebooks test test-units test-solutions test-browser browser-setup benchmarks offline-weights \
-	clean-outputs colab-setup test-colab colab-url
+.PHONY: setup lab notebooks test test-units test-solutions test-translations test-browser browser-setup benchmarks \
+	offline-weights clean-outputs colab-setup test-colab colab-url \
+	l10n l10n-extract l10n-update l10n-init l10n-compile l10n-render l10n-clean l10n-check l10n-stats
 
 setup: $(VENV)/.installed
 
@@ -54,9 +55,16 @@ NBVAL     := --nbval-lax -p no:cacheprovider
 strict_solutions = $(if $(SOLUTIONS),TRANSFERKIT_QUICK=1 TRANSFERKIT_STRICT=1 $(1)/bin/pytest $(SOLUTIONS) $(NBVAL) $(2),\
 	@echo "no solution notebooks")
 
+# `make test`: the unit tests, the English lessons under nbval, the solutions (strict, every language:
+# the lab's messages in Tagalog and Pidgin are checked there) and the translated lab and lesson 01.
+L10N_LANGS  ?= tl pcm
+L10N_IGNORE := $(foreach l,$(L10N_LANGS),--ignore=notebooks/$(l))
+TRANSLATED  := $(foreach l,$(L10N_LANGS),notebooks/$(l)/01_feature_extraction.ipynb notebooks/$(l)/03_oxford_pets_lab.ipynb)
+
 test: setup offline-weights
-	TRANSFERKIT_QUICK=1 $(VENV)/bin/pytest tests notebooks --ignore=tests/browser --ignore-glob='*/solutions/*' $(NBVAL)
+	TRANSFERKIT_QUICK=1 $(VENV)/bin/pytest tests notebooks --ignore=tests/browser --ignore-glob='*/solutions/*' $(L10N_IGNORE) $(NBVAL)
 	$(call strict_solutions,$(VENV))
+	TRANSFERKIT_QUICK=1 $(VENV)/bin/pytest $(TRANSLATED) $(NBVAL)
 
 # The parts of `make test` on their own (CI runs these and test-browser, see .ci/run).
 test-units: setup offline-weights
@@ -64,6 +72,11 @@ test-units: setup offline-weights
 
 test-solutions: setup offline-weights
 	$(call strict_solutions,$(VENV))
+
+# The translated lab (unanswered: the kit's messages and hints in the language) and lesson 01, with
+# the language set by their setup cell (nbval, quick mode).
+test-translations: setup offline-weights
+	TRANSFERKIT_QUICK=1 $(VENV)/bin/pytest $(TRANSLATED) $(NBVAL)
 
 # Every notebook (translations and solutions included) in JupyterLab in headless Chromium, quick mode:
 # Run All, no error, widgets and images shown, the quiz clicked (tests/browser). Needs Debian's
@@ -124,3 +137,25 @@ test-colab: colab-setup offline-weights
 # rewrite every notebook's setup cell and badge and the README's badges from pyproject.toml.
 colab-url:
 	python3 tools/colab.py $(if $(URL),--url "$(URL)") $(if $(BRANCH),--branch "$(BRANCH)")
+
+# Translations (tools/l10n.py; the workflow is in locale/README.md). The English notebooks are the source.
+L10N := $(PY) tools/l10n.py
+
+l10n-extract: setup
+	$(L10N) extract
+l10n-update: l10n-extract      # changed English -> fuzzy, new -> untranslated, removed -> obsolete
+	$(L10N) update
+l10n-init: setup               # make l10n-init CODE=yo
+	$(L10N) init $(CODE)
+l10n-compile: setup
+	$(L10N) compile
+l10n-render: l10n-compile      # notebooks/<lang>/, lib/quizzes/<lang>/, then setup cells, badges, README columns
+	$(L10N) render
+	python3 tools/colab.py
+l10n-clean: setup              # drop obsolete entries once the fuzzy ones are reviewed
+	$(L10N) update --drop-obsolete
+l10n-check: setup              # CI: exit 1 naming every stale, missing or broken translation
+	$(L10N) check $(L10N_CHECK_ARGS)
+l10n-stats: setup
+	$(PY) benchmarks/translations.py
+l10n: l10n-update l10n-render
