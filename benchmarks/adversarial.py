@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from tqdm.auto import tqdm  # noqa: E402
 
 from transferkit import class_index, data_root, load_backbone, load_image, pick  # noqa: E402
-from transferkit.adversarial import adversarial_image  # noqa: E402
+from transferkit.steering.adversarial import adversarial_image  # noqa: E402
 
 TARGET = "tabby"
 STEPS = 20

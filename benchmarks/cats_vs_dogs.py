@@ -51,7 +51,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 import transferkit as tk  # noqa: E402
-from transferkit import evaluation, training  # noqa: E402
+from transferkit.evaluation import predict as evaluation  # noqa: E402
+from transferkit.training import fit as training  # noqa: E402
+from transferkit.models import heads  # noqa: E402
 
 # The notebook's settings (notebooks/02_cats_vs_dogs_finetune.ipynb).
 SCRATCH_SIZE = tk.pick(128, 64)
@@ -97,7 +99,7 @@ def main() -> None:
                      epochs=args.scratch_epochs, callbacks=[stop], verbose=2)
     seconds["scratch"] = time.perf_counter() - t0
     p, y = evaluation.predict_dataset(scratch, training.training_pipeline(test, args.scratch_size), progress=False)
-    accuracy["scratch"] = evaluation.accuracy_of(p, y)
+    accuracy["scratch"] = tk.accuracy(y, p)
 
     # Linear probe (notebook 01): cached pooled features, logistic regression, early stopping on the carved split.
     features = tk.load_backbone()
@@ -108,30 +110,30 @@ def main() -> None:
     probe, hp = tk.train_classifier(fit_f, val_f, epochs=tk.pick(300, 40), seed=args.seed)
     seconds["linear_probe"] = time.perf_counter() - t0
     test_x, test_y = tk.extract_features(features, test, progress=False)
-    accuracy["linear_probe"] = evaluation.accuracy_of(probe.predict(test_x, verbose=0), test_y)
+    accuracy["linear_probe"] = tk.accuracy(test_y, probe.predict(test_x, verbose=0))
 
     # Stage 1: the classifier on the frozen network, its head trained on the cached features.
-    model = training.build_classifier(tk.load_backbone(), train.num_classes, seed=args.seed)
+    model = heads.build_classifier(tk.load_backbone(), train.num_classes, seed=args.seed)
     t0 = time.perf_counter()
     hh = training.head_from_features(model, fit_f, val_f, seed=args.seed)
     seconds["frozen"] = t_features + time.perf_counter() - t0
     p, y = evaluation.predict_dataset(model, test_ds, progress=False)
-    accuracy["frozen"] = evaluation.accuracy_of(p, y)
+    accuracy["frozen"] = tk.accuracy(y, p)
 
     # Stage 2: unfreeze the top (BatchNorm stays frozen), recompile with a low learning rate decaying to 0.
-    trainable = training.unfreeze_top(model, unfreeze)
+    trainable = heads.unfreeze_top(model, unfreeze)
     t0 = time.perf_counter()
     h2 = training.fine_tune(model, fit_ds, val_ds, epochs=args.fine_tune_epochs, learning_rate=args.fine_tune_lr,
                             patience=args.patience, decay=args.patience is None, verbose=2)
     seconds["finetuned"] = seconds["frozen"] + time.perf_counter() - t0
     p, y = evaluation.predict_dataset(model, test_ds, progress=False)
-    accuracy["finetuned"] = evaluation.accuracy_of(p, y)
+    accuracy["finetuned"] = tk.accuracy(y, p)
     if args.history:
         with open(args.history, "w") as f:
             json.dump({k: list(v) for k, v in h2.history.items()}, f, indent=1)
 
     print(f"dataset: {args.dataset} ({len(fit)} fit / {len(validation)} carved validation / {len(test)} test images)")
-    print(f"backbone: {training.pretrained_part(model).name}")
+    print(f"backbone: {heads.pretrained_part(model).name}")
     print(f"unfreeze: {unfreeze} ({trainable} trainable weight tensors), fine-tune learning rate {args.fine_tune_lr:g}"
           f"{' with cosine decay to 0' if args.patience is None else f', early stopping (patience {args.patience})'}")
     for name in ("scratch", "linear_probe", "frozen", "finetuned"):

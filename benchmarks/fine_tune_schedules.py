@@ -23,7 +23,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 import transferkit as tk  # noqa: E402
-from transferkit import training  # noqa: E402
+from transferkit.training import fit as training  # noqa: E402
+from transferkit.models import heads  # noqa: E402
 
 SETTINGS = "conv_dw_10:3e-5:constant,conv_dw_10:3e-5:cosine,conv_dw_10:1e-4:cosine,conv_dw_6:3e-5:cosine,conv1:3e-5:cosine"
 
@@ -47,11 +48,11 @@ def main() -> None:
     for setting in args.settings.split(","):
         first, rate, schedule = setting.split(":")
         keras.utils.set_random_seed(args.seed)
-        model = training.build_classifier(tk.load_backbone(), train.num_classes, seed=args.seed)
+        model = heads.build_classifier(tk.load_backbone(), train.num_classes, seed=args.seed)
         training.head_from_features(model, fit_f, val_f, seed=args.seed)
         training.compile_for_training(model)
         start_loss, start_acc = model.evaluate(val_ds, verbose=0)
-        training.unfreeze_top(model, first)
+        heads.unfreeze_top(model, first)
         t0 = time.perf_counter()
         h = training.fine_tune(model, fit_ds, val_ds, epochs=args.epochs, learning_rate=float(rate), patience=None,
                                decay=schedule == "cosine", verbose=0)

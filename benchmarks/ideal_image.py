@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from transferkit import class_index, load_backbone, pick, top_k  # noqa: E402
-from transferkit.ideal import DEFAULT_JITTER, DEFAULT_LEARNING_RATE, DEFAULT_SCORE, DEFAULT_STEPS, DEFAULT_TV_WEIGHT, ideal_image  # noqa: E402
+from transferkit.steering.ideal import DEFAULT_JITTER, DEFAULT_LEARNING_RATE, DEFAULT_SCORE, DEFAULT_STEPS, DEFAULT_TV_WEIGHT, ideal_image  # noqa: E402
 
 CLASSES = ("Siamese_cat", "tabby", "zebra")
 SEED = 0

@@ -23,7 +23,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import transferkit as tk  # noqa: E402
-from transferkit import curves  # noqa: E402
+from transferkit.training import curves  # noqa: E402
 
 # notebook 06's settings
 SIZES = tk.pick([5, 10, 20, 50, None], [10, None])

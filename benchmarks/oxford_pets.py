@@ -38,7 +38,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import transferkit as tk  # noqa: E402
-from transferkit import metrics  # noqa: E402
+from transferkit.evaluation import metrics  # noqa: E402
 
 
 def parse_candidates(text: str) -> list[tuple[int, float]]:

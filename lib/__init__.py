@@ -1,58 +1,84 @@
 """transferkit: reuse ImageNet-pretrained CNNs with Keras 3 - the course kit's helpers.
 
+``import transferkit as tk`` is instant: each name loads its module on first use (PEP 562), so
+TensorFlow is imported only when a name that needs it is (``python -m transferkit.mirror`` never).
 ``from transferkit import *`` brings the helpers plus ``keras``, ``np`` and ``plt`` into a notebook.
+
+The subpackages, one concept each; each imports only those before it in this list:
+``datasets`` (registry, downloads, checks, ``ImageSet`` and its tf.data pipeline, folders, Oxford pets,
+digits) -> ``models`` (backbones, ImageNet classes, heads, scratch CNN) -> ``training`` (compile, fit
+recipes, cached features, learning curves) -> ``evaluation`` (predictions, metrics, their plots) ->
+``steering`` (objectives, ideal images, adversarial images) -> ``course`` (lab checks, quizzes, uploads,
+the classroom mirror). ``config``, ``i18n`` and ``plots`` (image grids, curves) serve them all.
 """
 
-from .config import import_tensorflow as _import_tensorflow
+import importlib as _importlib
 
-# Keras runs on TensorFlow: without it, one sentence says what to install. TensorFlow's C++ start-up
-# notices (oneDNN, CPU features, absl) stay out of a lesson's first cell (see config.import_tensorflow).
-_import_tensorflow()
+from .config import filter_tensorflow_import as _filter_tensorflow_import
 
-import keras  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .config import cache_dir, data_root, mode_banner, pick, quick_mode
-from .backbones import BACKBONES, DEFAULT_BACKBONE, ImageNetPreprocessing, load_backbone
-from .imagenet import class_index, class_names, top_k
-from .images import ImageError, as_batch, load_image
-from .plots import plot_feature_maps, plot_history, show_images
-from .checks import ScanReport, check_image, scan_images
-from .datasets import OXFORD_BREEDS, ImageSet, dataset_dir, dataset_info, demo_image, load_dataset
-from .features import extract_features, linear_classifier, train_classifier
-from .adversarial import (
-    AdversarialResult, adversarial_image, fgsm, perturbation_image, predict_top, psnr, show_attack,
-)
-from .metrics import (
-    ClassReport, ConfusedPair, SpeciesReport, class_report, confusion_counts, most_confused, per_class_accuracy,
-    plot_class_accuracy, plot_class_counts, show_confused_pairs, species_accuracy, species_report, top_k_accuracy,
-)
-from .lab import check, describe_counts, hint
-from .training import (
-    augmentation_layers, best_epoch, build_classifier, compile_for_training, fine_tune, freeze_backbone,
-    merge_histories, pretrained_part, show_augmentation, train_head, training_pipeline, unfreeze_top,
-    carve_validation, head_from_features,
-)
-from .evaluation import (
-    Prediction, accuracy_of, confusion_matrix, most_confident_wrong, plot_accuracy_comparison,
-    plot_confusion_matrix, predict_dataset, predict_image, show_most_confident_wrong, show_prediction, upload_photo,
-)
-from .objectives import ClassScore, ImageNorm, Jitter, TotalVariation
-from .ideal import IdealImageResult, ideal_image, ideal_images
-from .quiz import self_check
-from .i18n import set_language
-from .scratch import scratch_cnn
-from .folders import load_folder, upload_folder
-from .curves import digits_folder, plot_learning_curves, prepare_domain
-from .ideal_plots import plot_ideal_history, show_ideal
+# TensorFlow's C++ start-up notices (oneDNN, CPU features, absl) stay out of a lesson's first cell
+# whoever imports TensorFlow first, the kit or the notebook's ``import keras`` (config.import_tensorflow).
+_filter_tensorflow_import()
 
 __version__ = "0.1.0"
 
-# What `from transferkit import *` brings: the helpers and keras/np/plt, not the submodule names.
-import types as _types
+#: module (below transferkit) -> the public names it defines.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "config": ("cache_dir", "data_root", "mode_banner", "pick", "quick_mode",),
+    "i18n": ("set_language",),
+    "plots": ("plot_feature_maps", "plot_history", "show_images",),
+    "datasets.images": ("as_batch", "ImageError", "load_image",),
+    "datasets.checks": ("check_image", "scan_images", "ScanReport",),
+    "datasets.imageset": ("ImageSet",),
+    "datasets.registry": ("dataset_dir", "demo_image", "load_dataset",),
+    "datasets.oxford": ("OXFORD_BREEDS",),
+    "datasets.folders": ("load_folder",),
+    "datasets.digits": ("digits_folder",),
+    "models.backbones": ("BACKBONES", "ImageNetPreprocessing", "load_backbone",),
+    "models.imagenet": ("class_index", "class_names", "top_k",),
+    "models.heads": ("augmentation_layers", "build_classifier", "freeze_backbone", "pretrained_part", "show_augmentation", "unfreeze_top",),
+    "models.scratch": ("scratch_cnn",),
+    "training.fit": ("best_epoch", "carve_validation", "compile_for_training", "fine_tune", "head_from_features", "merge_histories", "train_head", "training_pipeline",),
+    "training.features": ("extract_features", "train_classifier",),
+    "training.curves": ("plot_learning_curves", "prepare_domain",),
+    "evaluation.predict": ("most_confident_wrong", "plot_accuracy_comparison", "plot_confusion_matrix", "predict_dataset", "predict_image", "Prediction", "show_most_confident_wrong", "show_prediction",),
+    "evaluation.metrics": ("accuracy", "confusion_matrix", "class_report", "ClassReport", "ConfusedPair", "most_confused", "per_class_accuracy", "plot_class_accuracy", "plot_class_counts", "show_confused_pairs", "species_accuracy", "species_report", "SpeciesReport", "top_k_accuracy",),
+    "steering.objectives": ("ClassScore", "ImageNorm", "Jitter", "TotalVariation",),
+    "steering.ideal": ("ideal_image", "ideal_images", "IdealImageResult",),
+    "steering.ideal_plots": ("plot_ideal_history", "show_ideal",),
+    "steering.adversarial": ("adversarial_image", "AdversarialResult", "fgsm", "perturbation_image", "predict_top", "psnr", "show_attack",),
+    "course.lab": ("check", "describe_counts", "hint",),
+    "course.quiz": ("self_check",),
+    "course.upload": ("upload_folder", "upload_photo",),
+}
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
+_LIBRARIES = {"keras": "keras", "np": "numpy", "plt": "matplotlib.pyplot"}
+#: modules that import no TensorFlow (TensorFlow is imported, with its notices filtered, before any other).
+_TENSORFLOW_FREE = ("config", "i18n", "plots", "datasets.", "course.quiz", "course.upload")
 
-__all__ = sorted(
-    name for name, value in list(globals().items())
-    if not name.startswith("_") and (not isinstance(value, _types.ModuleType) or name in ("keras", "np", "plt"))
-)
+# What `from transferkit import *` brings: the helpers and keras/np/plt, not the submodule names.
+__all__ = sorted([*_EXPORTS, *_LIBRARIES])
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is not None:
+        if not module.startswith(_TENSORFLOW_FREE):
+            from .config import import_tensorflow
+
+            import_tensorflow()  # a clear ImportError when TensorFlow is missing
+        value = getattr(_importlib.import_module(f".{module}", __name__), name)
+    elif name in _LIBRARIES:
+        if name == "keras":
+            from .config import import_tensorflow
+
+            import_tensorflow()
+        value = _importlib.import_module(_LIBRARIES[name])
+    else:
+        raise AttributeError(f"module 'transferkit' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
+import importlib.util
 import os
 import re
 import sys
@@ -93,14 +95,11 @@ def import_tensorflow():
     notices go to ``tensorflow_startup_log``, anything else is passed on. ``TF_CPP_MIN_LOG_LEVEL=0``
     shows everything. Without TensorFlow this raises an ImportError saying what to install.
     """
-    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip():
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
-    show_all = os.environ["TF_CPP_MIN_LOG_LEVEL"].strip() == "0"
-    lines: list[str] = []
+    _remove_import_filter()
     try:
-        with _native_stderr(lines):
+        with filtered_startup_notices():
             import tensorflow
     except ModuleNotFoundError as e:
         if e.name != "tensorflow":
@@ -109,13 +108,67 @@ def import_tensorflow():
             "transferkit runs Keras on TensorFlow, which is not installed here: "
             "`pip install tensorflow-cpu` (or `tensorflow` with a GPU) and import it again."
         ) from None
+    return tensorflow
+
+
+@contextlib.contextmanager
+def filtered_startup_notices():
+    """While the block runs, TensorFlow's C++ start-up notices go to ``tensorflow_startup_log``, the rest to stderr."""
+    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip():
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    show_all = os.environ["TF_CPP_MIN_LOG_LEVEL"].strip() == "0"
+    lines: list[str] = []
+    try:
+        with _native_stderr(lines):
+            yield
     finally:
         notices, rest = ([], lines) if show_all else split_startup_notices(lines)
         tensorflow_startup_log.extend(notices)
         if rest:
             sys.stderr.write("".join(rest))
             sys.stderr.flush()
-    return tensorflow
+
+
+class _FilteredTensorFlowImport(importlib.abc.MetaPathFinder):
+    """Finds ``tensorflow`` the usual way, once, and runs its import under :func:`filtered_startup_notices`.
+
+    ``import transferkit`` imports no TensorFlow, but a notebook's next import (``keras``) does: this
+    keeps the start-up notices out of the lesson's first cell whoever imports TensorFlow first.
+    """
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "tensorflow":
+            return None
+        _remove_import_filter()
+        spec = importlib.util.find_spec("tensorflow")
+        if spec is not None and spec.loader is not None:
+            spec.loader = _FilteredLoader(spec.loader)
+        return spec
+
+
+class _FilteredLoader(importlib.abc.Loader):
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __getattr__(self, name):  # get_resource_reader, is_package, ...: the real loader's
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        with filtered_startup_notices():
+            self.loader.exec_module(module)
+
+
+def filter_tensorflow_import() -> None:
+    """Filters TensorFlow's start-up notices whenever it is first imported (a one-shot import hook)."""
+    if "tensorflow" not in sys.modules and not any(isinstance(f, _FilteredTensorFlowImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _FilteredTensorFlowImport())
+
+
+def _remove_import_filter() -> None:
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _FilteredTensorFlowImport)]
 
 
 @contextlib.contextmanager

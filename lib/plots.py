@@ -1,4 +1,10 @@
-"""Plots the notebooks share: image grids and training curves."""
+"""Plots the notebooks share: image grids and training curves.
+
+Every plot function of the kit returns its figure and never calls ``plt.show()``. A figure the
+function made itself is closed (pyplot forgets it), so Jupyter shows it exactly once: as the cell's
+value when the call ends the cell, or where the cell says ``display(fig)``; a script saves it with
+``fig.savefig(...)``. Given ``ax=``, a function draws into the caller's figure and leaves it open.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,13 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+
+def finished(fig, made_here: bool = True):
+    """``fig``, closed if the kit made it (see the module docstring), so Jupyter shows it once."""
+    if made_here:
+        plt.close(fig)
+    return fig
 
 
 def show_images(
@@ -38,8 +51,7 @@ def show_images(
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
-    plt.show()
-    return fig
+    return finished(fig)
 
 
 def plot_history(history, metrics: Sequence[str] = ("accuracy", "loss"), marker_at: int | None = None, marker_label: str = "fine-tuning starts"):
@@ -62,8 +74,7 @@ def plot_history(history, metrics: Sequence[str] = ("accuracy", "loss"), marker_
         ax.set_title(m)
         ax.legend()
     fig.tight_layout()
-    plt.show()
-    return fig
+    return finished(fig)
 
 
 def plot_feature_maps(maps: Sequence[np.ndarray], titles: Sequence[str], channels: int = 8, size: float = 1.6):
@@ -77,5 +88,4 @@ def plot_feature_maps(maps: Sequence[np.ndarray], titles: Sequence[str], channel
             ax.set_yticks([])
         row[0].set_ylabel(f"{title}\n{m.shape[0]}x{m.shape[1]}x{m.shape[2]}", fontsize=8)
     fig.tight_layout()
-    plt.show()
-    return fig
+    return finished(fig)

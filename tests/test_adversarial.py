@@ -12,8 +12,9 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 from transferkit import load_image  # noqa: E402
-from transferkit.adversarial import adversarial_image, demo_image, fgsm, perturbation_image, psnr  # noqa: E402
-from transferkit.images import ImageError  # noqa: E402
+from transferkit.steering.adversarial import adversarial_image, fgsm, perturbation_image, psnr  # noqa: E402
+from transferkit.datasets.registry import demo_image  # noqa: E402
+from transferkit.datasets.images import ImageError  # noqa: E402
 
 SIZE = 32
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05_adversarial_dog.ipynb"
@@ -222,7 +223,7 @@ def test_psnr_and_perturbation_image():
     a = np.full((8, 8, 3), 100, np.uint8)
     b = a + 1
     assert psnr(a, a) == float("inf")
-    assert psnr(a, b) == pytest.approx(10 * np.log10(255**2), abs=1e-9)  # MSE 1
+    assert psnr(a, b) == pytest.approx(10 * np.log10(255**2), abs=1e-5)  # MSE 1 (tf.image.psnr computes in float32)
     vis = perturbation_image(a, b)
     assert vis.dtype == np.uint8 and (vis == 255).all()  # largest change -> full range
     assert (perturbation_image(a, a) == 128).all()
@@ -243,7 +244,7 @@ def test_real_dog_becomes_tabby_after_png(imagenet_weights, shared_data, tmp_pat
 
 
 def test_predict_top(sigmoid_model):
-    from transferkit.adversarial import predict_top
+    from transferkit.steering.adversarial import predict_top
 
     image = _image_of_class(sigmoid_model, 0)
     top = predict_top(sigmoid_model, image, k=2, class_names=["cat", "dog"])

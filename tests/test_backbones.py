@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from transferkit import ImageNetPreprocessing, as_batch, load_backbone, top_k
-from transferkit.backbones import BACKBONES, backbone_spec, base_layer_name, preprocess_input
+from transferkit.models.backbones import BACKBONES, backbone_spec, base_layer_name, preprocess_input
 from conftest import SHARED, needs_shared
 from test_downloads import LocalServer, local_only  # noqa: F401 - fixture
 
@@ -66,7 +66,7 @@ def test_weights_file_is_what_keras_applications_asks_for(case, monkeypatch):
     import keras
     from keras.src.utils import file_utils
 
-    from transferkit.backbones import weights_file
+    from transferkit.models.backbones import weights_file
 
     name, alpha, top, size = case
     asked = []
@@ -89,7 +89,7 @@ def test_weights_file_uses_keras_own_hashes_for_the_larger_backbones():
     """ResNet50 and EfficientNetB0 take seconds to build: compared with Keras' tables instead."""
     from keras.src.applications import efficientnet, resnet
 
-    from transferkit.backbones import weights_file
+    from transferkit.models.backbones import weights_file
 
     for top, i, suffix in ((True, 0, ".h5"), (False, 1, "_notop.h5")):
         name = f"resnet50_weights_tf_dim_ordering_tf_kernels{suffix}"
@@ -107,7 +107,8 @@ def test_load_backbone_downloads_weights_through_the_mirror(tmp_path, monkeypatc
 
     import keras.src.backend.config as keras_config
 
-    from transferkit import mirror, top_k
+    from transferkit import top_k
+    from transferkit.course import mirror
 
     served = tmp_path / "teacher"
     served.mkdir()
@@ -123,14 +124,14 @@ def test_load_backbone_downloads_weights_through_the_mirror(tmp_path, monkeypatc
         monkeypatch.setenv("TRANSFERKIT_MIRROR", mirror.student_url(server, "127.0.0.1"))
         model = load_backbone(alpha=0.25, include_top=True)
         images = as_batch([SHARED / "demo" / "Siamese_108.jpg"], 224)
-        from transferkit import imagenet
+        from transferkit.models import imagenet
 
         imagenet.class_names.cache_clear()
         assert top_k(model.predict(images, verbose=0)[0], 5)[0][0] in {"Siamese_cat", "Egyptian_cat", "lynx"}
     finally:
         server.shutdown()
         server.server_close()
-        from transferkit import imagenet
+        from transferkit.models import imagenet
 
         imagenet.class_names.cache_clear()
     assert sorted(p.name for p in (home / "models").iterdir()) == ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5"]

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from transferkit import check_image, load_dataset, scan_images
-from transferkit.checks import inspect_image
+from transferkit.datasets.checks import inspect_image
 from conftest import SHARED, needs_shared
 
 
@@ -100,7 +100,7 @@ def test_loader_skips_bad_files_and_gives_three_channels(crafted, tmp_path):
 @needs_shared
 def test_real_misnamed_oxford_files_are_kept_reported_and_decode_like_pil():
     from transferkit import load_image
-    from transferkit.datasets import read_image_tf
+    from transferkit.datasets.imageset import read_image_tf
 
     folder = SHARED / "corrupt" / "oxford_iiit_pet"
     before = digest(folder)
@@ -115,7 +115,7 @@ def test_real_misnamed_oxford_files_are_kept_reported_and_decode_like_pil():
 
 
 def test_formats_are_sniffed_by_content():
-    from transferkit.checks import sniff_format
+    from transferkit.datasets.checks import sniff_format
 
     assert sniff_format(b"RIFF\x10\0\0\0WEBPVP8 ") == "WEBP"
     assert sniff_format(b"RIFF\x10\0\0\0WAVEfmt ") is None  # a sound file is not a WebP
@@ -140,7 +140,7 @@ def test_your_folders_read_webp_and_the_registered_pipeline_does_not(tmp_path):
 
 
 def test_heic_without_the_extra_is_skipped_with_the_way_out(tmp_path, monkeypatch):
-    import transferkit.checks as checks
+    import transferkit.datasets.checks as checks
 
     monkeypatch.setattr(checks, "heif_support", lambda: False)
     root = tmp_path / "phone"

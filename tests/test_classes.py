@@ -9,7 +9,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from transferkit.classes import class_name, log_probabilities, output_kind, resolve_class  # noqa: E402
+from transferkit.models.classes import class_name, log_probabilities, output_kind, resolve_class  # noqa: E402
 
 
 def test_names_resolve_case_insensitively_and_typos_list_close_matches():

@@ -235,8 +235,10 @@ def test_setup_cell_only_imports_where_the_kit_is_installed(tmp_path):
 
 
 def test_import_without_tensorflow_says_what_to_install_in_one_sentence():
-    result = _python(_BLOCK.format(name="tensorflow") + "import transferkit")
-    assert result.returncode == 1
+    # `import transferkit` and the names that need no TensorFlow work; the first name that needs it says what to install
+    result = _python(_BLOCK.format(name="tensorflow") + "import transferkit as tk\nprint(tk.pick(1, 2), tk.mode_banner())\n"
+                     "tk.load_backbone")
+    assert result.returncode == 1 and re.match(r"[12] transferkit:", result.stdout), result.stdout + result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert re.fullmatch(r"ImportError: transferkit runs Keras on TensorFlow, which is not installed here: [^.]*`pip install "
                         r"tensorflow-cpu`[^.]*\.", last), last
@@ -260,10 +262,11 @@ def test_tensorflows_startup_notices_are_filtered_and_kept():
     assert notices == lines[:5] and rest == lines[5:]
     # a fresh interpreter, TF_CPP_MIN_LOG_LEVEL unset: nothing from TensorFlow's C++ side reaches
     # stderr and other output still does (TensorFlow 2.21 prints notices here, 2.20 none)
-    code = "import sys, transferkit; print('warned', file=sys.stderr)"
+    # `import transferkit` loads no TensorFlow: the notebook's `import keras` right after it does
+    code = "import sys, transferkit, keras; print('warned', file=sys.stderr)"
     result = _python(code, TF_CPP_MIN_LOG_LEVEL=None)
     assert result.returncode == 0 and result.stderr == "warned\n", result.stderr
-    shown = _python("import transferkit", TF_CPP_MIN_LOG_LEVEL="0")  # asked for: shown as TensorFlow prints them
+    shown = _python("import transferkit, keras", TF_CPP_MIN_LOG_LEVEL="0")  # asked for: shown as TensorFlow prints them
     plain = _python("import tensorflow", TF_CPP_MIN_LOG_LEVEL="0")
     assert shown.returncode == 0 and plain.returncode == 0
     assert split_startup_notices(shown.stderr.splitlines(True))[0] or not split_startup_notices(plain.stderr.splitlines(True))[0]
@@ -355,6 +358,10 @@ def test_widgets_bars_plots_and_upload_in_a_kernel(tmp_path):
         # Colab's file picker, as google.colab.files offers it
         "import sys, types\ncolab = sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
         "colab.files = types.SimpleNamespace(upload=lambda: {'me.jpg': b'photo bytes'})\nprint(tk.upload_photo())",
+        # the kit's plots return their figure, closed: shown once as the cell's value, not at all when assigned
+        "tk.plot_accuracy_comparison({'frozen': 0.97, 'fine-tuned': 0.99})",
+        "figure = tk.plot_history({'loss': [1.0, 0.5], 'val_loss': [1.1, 0.7]})",
+        "display(figure)\nprint('shown')",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO)}},
@@ -370,6 +377,8 @@ def test_widgets_bars_plots_and_upload_in_a_kernel(tmp_path):
     assert any("image/png" in o.get("data", {}) for o in outputs[2])
     assert "works in Colab" in outputs[3][0]["text"]
     assert outputs[4][-1]["text"] == "b'photo bytes'\n"
+    images = [sum("image/png" in o.get("data", {}) for o in out) for out in outputs[5:8]]
+    assert images == [1, 0, 1], f"kit figures shown {images} times (want once as a cell's value, never when assigned)"
 
 
 def _current_env_kernel():

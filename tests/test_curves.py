@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 import transferkit as tk
-from transferkit import curves
+from transferkit.training import curves
+from transferkit.datasets.digits import digits_folder
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_near_and_far.ipynb"
 HELPERS_CELL, LOOP_CELL = "0f6b2d48", "8c1d4e97"  # notebook 06's cells: sample_per_class & co, the loop
@@ -20,7 +21,7 @@ def test_digits_are_written_once_as_grey_pngs_scaled_to_0_255(tmp_path):
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    root = curves.digits_folder(tmp_path / "digits")
+    root = digits_folder(tmp_path / "digits")
     files = sorted(root.glob("*/*.png"))
     assert len(files) == 1797 and sorted(p.name for p in root.iterdir()) == [str(d) for d in range(10)]
     first = np.asarray(Image.open(root / str(digits.target[0]) / "digit_0000.png"))
@@ -28,7 +29,7 @@ def test_digits_are_written_once_as_grey_pngs_scaled_to_0_255(tmp_path):
     np.testing.assert_array_equal(first, np.round(digits.images[0] * 255 / 16).astype("uint8"))
     assert first.max() == 255 if digits.images[0].max() == 16 else first.max() < 255
     stamp = files[0].stat().st_mtime_ns
-    assert curves.digits_folder(tmp_path / "digits") == root and files[0].stat().st_mtime_ns == stamp  # not rewritten
+    assert digits_folder(tmp_path / "digits") == root and files[0].stat().st_mtime_ns == stamp  # not rewritten
     s = tk.load_dataset(root, "all", per_class=None)
     assert len(s) == 1797 and s.class_names == [str(d) for d in range(10)] and not s.skipped
     assert s.counts() == {str(d): int((digits.target == d).sum()) for d in range(10)}

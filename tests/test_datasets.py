@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import transferkit as tk
-from transferkit.datasets import _extract, _verify, dataset_dir, find_layout, registry
+from transferkit.datasets.registry import _extract, _verify, dataset_dir, find_layout, registry
 from conftest import SHARED, needs_shared
 
 
@@ -42,7 +42,7 @@ def test_cats_and_dogs_filtered_from_local_copy(monkeypatch):
 def test_quick_mode_caps_images_per_class(monkeypatch):
     monkeypatch.setenv("TRANSFERKIT_QUICK", "1")
     train = tk.load_dataset("cats_and_dogs_filtered", "train", data_dir=SHARED)
-    assert train.counts() == {"cats": tk.datasets.QUICK_IMAGES_PER_CLASS, "dogs": tk.datasets.QUICK_IMAGES_PER_CLASS}
+    assert train.counts() == {"cats": tk.datasets.imageset.QUICK_IMAGES_PER_CLASS, "dogs": tk.datasets.imageset.QUICK_IMAGES_PER_CLASS}
     again = tk.load_dataset("cats_and_dogs_filtered", "train", data_dir=SHARED)
     assert again.paths == train.paths  # seeded
 

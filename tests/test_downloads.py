@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 import transferkit as tk
-from transferkit import downloads
-from transferkit.datasets import registry
+from transferkit.datasets import downloads
+from transferkit.datasets.registry import registry
 from test_checks import jpeg_bytes
 
 
@@ -211,7 +211,7 @@ def test_download_with_progress_and_checksum(tiny, server, fresh_cache, local_on
 
 def test_dropped_connection_leaves_nothing_and_the_next_attempt_succeeds(tiny, server, fresh_cache, local_only):
     server.behaviour["tiny.zip"] = "drop-once"
-    with pytest.raises(tk.downloads.DownloadError, match="retrieval incomplete"):
+    with pytest.raises(tk.datasets.downloads.DownloadError, match="retrieval incomplete"):
         tk.dataset_dir("tiny")
     assert leftovers(fresh_cache / "downloads") == [] and leftovers(fresh_cache / "datasets") == []
     folder = tk.dataset_dir("tiny")  # the connection holds this time
@@ -220,7 +220,7 @@ def test_dropped_connection_leaves_nothing_and_the_next_attempt_succeeds(tiny, s
 
 def test_wrong_checksum_is_a_clear_error_and_caches_nothing(tiny, server, fresh_cache, local_only):
     tiny["files"][0]["sha256"] = "0" * 64
-    with pytest.raises(tk.downloads.DownloadError) as e:
+    with pytest.raises(tk.datasets.downloads.DownloadError) as e:
         tk.dataset_dir("tiny")
     msg = str(e.value)
     assert "tiny.zip: sha256" in msg and "does not match the expected " + "0" * 64 in msg and server.url in msg
@@ -335,12 +335,12 @@ def test_mirror_answering_with_an_html_page_is_rejected(tiny, server, fresh_cach
         monkeypatch.setenv("TRANSFERKIT_MIRROR", mirror.url)
         mirror.behaviour["tiny.zip"] = "html"
         tiny["files"][0]["urls"] = []  # nothing to fall back to: the rejection must be the error
-        with pytest.raises(tk.downloads.DownloadError, match="HTML page, not the file"):
+        with pytest.raises(tk.datasets.downloads.DownloadError, match="HTML page, not the file"):
             tk.dataset_dir("tiny")
         assert leftovers(fresh_cache / "downloads") == []
         # Even with no checksum to catch it, HTML never becomes weights or JSON.
         mirror.behaviour["x.h5"] = "html"
-        with pytest.raises(tk.downloads.DownloadError, match="x.h5: the server sent an HTML page"):
+        with pytest.raises(tk.datasets.downloads.DownloadError, match="x.h5: the server sent an HTML page"):
             downloads.fetch("x.h5", [], fresh_cache / "w")
         assert leftovers(fresh_cache / "w") == []
     finally:
@@ -357,13 +357,13 @@ def test_short_split_is_named_and_nothing_is_extracted(tiny, server, fresh_cache
 
 
 def test_counts_match_the_real_extracted_layout(shared_data):
-    counts = tk.datasets.count_images("cats_and_dogs_filtered", shared_data / "cats_and_dogs" / "cats_and_dogs_filtered")
+    counts = tk.datasets.registry.count_images("cats_and_dogs_filtered", shared_data / "cats_and_dogs" / "cats_and_dogs_filtered")
     assert counts == {"train": 2000, "validation": 1000} == registry()["cats_and_dogs_filtered"]["splits"]
-    tk.datasets.check_counts("cats_and_dogs_filtered", shared_data / "cats_and_dogs" / "cats_and_dogs_filtered")
-    pets = tk.datasets.count_images("oxford_iiit_pet", shared_data / "oxford_iiit_pet")
+    tk.datasets.registry.check_counts("cats_and_dogs_filtered", shared_data / "cats_and_dogs" / "cats_and_dogs_filtered")
+    pets = tk.datasets.registry.count_images("oxford_iiit_pet", shared_data / "oxford_iiit_pet")
     assert pets == {"trainval": 1832, "test": 1113}  # the partial copy: both splits are short
     with pytest.raises(ValueError, match=r"'trainval' has 1,832 images, expected 3,680; 'test' has 1,113"):
-        tk.datasets.check_counts("oxford_iiit_pet", shared_data / "oxford_iiit_pet")
+        tk.datasets.registry.check_counts("oxford_iiit_pet", shared_data / "oxford_iiit_pet")
 
 
 def test_mirror_url_without_a_scheme_says_what_to_set(tiny, fresh_cache, monkeypatch, local_only):
@@ -400,13 +400,13 @@ def test_full_disk_while_downloading_leaves_nothing(tiny, server, fresh_cache, l
 
     monkeypatch.setattr(file_utils, "urlretrieve", full_disk)
     tiny["files"][0]["urls"].append(server.url + "tiny.zip")  # a second URL must not be tried
-    with pytest.raises(tk.downloads.DiskFullError, match="the disk is full: tiny.zip does not fit") as e:
+    with pytest.raises(tk.datasets.downloads.DiskFullError, match="the disk is full: tiny.zip does not fit") as e:
         tk.dataset_dir("tiny")
     assert "Nothing partial was kept" in str(e.value)
     assert leftovers(fresh_cache / "downloads") == [] and server.requests == ["tiny.zip"]
     # Not enough space known in advance: refused before any byte is sent.
     tiny["files"][0]["size"] = 1 << 60
-    with pytest.raises(tk.downloads.DiskFullError):
+    with pytest.raises(tk.datasets.downloads.DiskFullError):
         tk.dataset_dir("tiny")
     assert server.requests == ["tiny.zip"]
 
@@ -422,7 +422,7 @@ def test_full_disk_while_extracting_keeps_the_archive_and_nothing_else(tiny, ser
 
     with monkeypatch.context() as m:
         m.setattr(zipfile.ZipFile, "_extract_member", extract_member)
-        with pytest.raises(tk.downloads.DiskFullError, match="while extracting tiny.zip.*the archive is kept"):
+        with pytest.raises(tk.datasets.downloads.DiskFullError, match="while extracting tiny.zip.*the archive is kept"):
             tk.dataset_dir("tiny")
     assert leftovers(fresh_cache / "datasets") == [] and leftovers(fresh_cache / "downloads") == ["tiny.zip"]
     assert (tk.dataset_dir("tiny") / "validation" / "cats").is_dir() and server.requests == ["tiny.zip"]

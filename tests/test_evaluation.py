@@ -9,7 +9,10 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import transferkit as tk  # noqa: E402
-from transferkit import evaluation, training  # noqa: E402
+from transferkit.evaluation import predict as evaluation  # noqa: E402
+from transferkit.training import fit as training  # noqa: E402
+from transferkit.models import heads  # noqa: E402
+from transferkit.course import upload  # noqa: E402
 
 NAMES = ["cats", "dogs"]
 
@@ -24,7 +27,7 @@ def model(imagenet_weights):
     import keras
 
     keras.utils.set_random_seed(0)
-    return training.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
+    return heads.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
 
 
 @pytest.fixture
@@ -50,20 +53,20 @@ def toy_set(tmp_path, photo):
 def test_confusion_matrix_rows_are_true_classes():
     labels = [0, 0, 1, 1, 1, 2]
     probs = np.array([[0.9, 0.1, 0], [0.2, 0.7, 0.1], [0, 1, 0], [0.6, 0.4, 0], [0, 0.8, 0.2], [0, 0, 1]])
-    cm = evaluation.confusion_matrix(labels, probs)
+    cm = tk.confusion_matrix(labels, probs)
     np.testing.assert_array_equal(cm, [[1, 1, 0], [1, 2, 0], [0, 0, 1]])
-    np.testing.assert_array_equal(evaluation.confusion_matrix(labels, probs.argmax(1), 4)[:3, :3], cm)
+    np.testing.assert_array_equal(tk.confusion_matrix(labels, probs.argmax(1), 4)[:3, :3], cm)
 
 
 def test_most_confident_wrong_orders_mistakes_by_confidence():
     probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.02, 0.98], [0.3, 0.7], [0.85, 0.15]])
     labels = np.array([0, 0, 0, 1, 1])
-    np.testing.assert_array_equal(evaluation.most_confident_wrong(probs, labels, k=5), [2, 4, 1])
-    np.testing.assert_array_equal(evaluation.most_confident_wrong(probs, labels, k=2), [2, 4])
-    assert evaluation.most_confident_wrong(probs, probs.argmax(1)).size == 0
+    np.testing.assert_array_equal(evaluation.most_confident_wrong(labels, probs, k=5), [2, 4, 1])
+    np.testing.assert_array_equal(evaluation.most_confident_wrong(labels, probs, k=2), [2, 4])
+    assert evaluation.most_confident_wrong(probs.argmax(1), probs).size == 0
     with pytest.raises(ValueError):
-        evaluation.most_confident_wrong(probs, labels[:3])
-    assert evaluation.accuracy_of(probs, labels) == pytest.approx(0.4)
+        evaluation.most_confident_wrong(labels[:3], probs)
+    assert tk.accuracy(labels, probs) == pytest.approx(0.4)
 
 
 def test_plots_draw_the_numbers(toy_set, capsys):
@@ -73,12 +76,12 @@ def test_plots_draw_the_numbers(toy_set, capsys):
     fig = evaluation.plot_accuracy_comparison({"frozen": 0.975, "fine-tuned": 0.987})
     assert {t.get_text() for t in fig.axes[0].texts} == {"97.50%", "98.70%"}
     probs = np.array([[0.1, 0.9], [0.6, 0.4], [0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.95, 0.05]])
-    fig = evaluation.show_most_confident_wrong(toy_set, probs, k=4)
+    fig = evaluation.show_most_confident_wrong(toy_set, None, probs, k=4)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert len(titles) == 2
     assert titles[0].startswith("true dogs\npredicted cats 95%") and "img_5.png" in titles[0]
     assert titles[1].startswith("true cats\npredicted dogs 90%")
-    assert evaluation.show_most_confident_wrong(toy_set, np.eye(2)[toy_set.labels]) is None
+    assert evaluation.show_most_confident_wrong(toy_set, None, np.eye(2)[toy_set.labels]) is None
     assert "No mistakes" in capsys.readouterr().out
 
 
@@ -171,10 +174,11 @@ def test_bad_photos_give_clear_errors(model, photo, tmp_path, capsys):
     assert evaluation.show_prediction(model, tmp_path / "notes.txt", NAMES) is None
     out = capsys.readouterr().out
     assert out.count("Cannot classify this photo") == 2 and "no_such_cat.jpg" in out and "Traceback" not in out
-    shown = evaluation.show_prediction(model, photo, NAMES)
-    assert shown is not None and shown.label in capsys.readouterr().out
+    figure = evaluation.show_prediction(model, photo, NAMES)
+    label = evaluation.predict_image(model, photo, NAMES).label
+    assert label in capsys.readouterr().out and label in figure.axes[0].get_title()
 
 
 def test_upload_outside_colab_explains(capsys):
-    assert evaluation.upload_photo() is None
+    assert upload.upload_photo() is None
     assert "PHOTO" in capsys.readouterr().out

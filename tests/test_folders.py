@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from transferkit import ImageSet, load_dataset
-from transferkit.folders import load_folder
+from transferkit.datasets.folders import load_folder
 
 
 def _write(path: Path, kind: str = "jpg", value: int = 0) -> Path:
@@ -80,7 +80,7 @@ def test_validation_classes_must_match_train(tmp_path):
 
 
 def test_quick_mode_caps_images_per_class(tmp_path, monkeypatch):
-    from transferkit.datasets import QUICK_IMAGES_PER_CLASS
+    from transferkit.datasets.imageset import QUICK_IMAGES_PER_CLASS
 
     root = _class_folder(tmp_path / "many", {"a": QUICK_IMAGES_PER_CLASS + 3, "b": 2})
     monkeypatch.setenv("TRANSFERKIT_QUICK", "1")
@@ -264,7 +264,7 @@ def test_a_folder_set_feeds_the_tf_pipeline(tmp_path):
 
 def test_registered_names_still_load(tmp_path):
     # the dispatch only sends paths to the folder loader: a registered name keeps its own loader
-    from transferkit.datasets import registry
+    from transferkit.datasets.registry import registry
 
     assert "cats_and_dogs_filtered" in registry()
     with pytest.raises(ValueError, match="has splits"):
@@ -281,7 +281,7 @@ def _needs_data() -> Path:
 
 
 def test_upload_folder_outside_colab_explains(capsys):
-    from transferkit.folders import upload_folder
+    from transferkit.course.upload import upload_folder
 
     assert upload_folder() is None
     assert "set MY_FOLDER" in capsys.readouterr().out
@@ -293,7 +293,7 @@ def test_upload_folder_extracts_a_zip_and_enters_its_top_folder(tmp_path, monkey
     import types
     import zipfile
 
-    from transferkit.folders import upload_folder
+    from transferkit.course.upload import upload_folder
 
     src = _class_folder(tmp_path / "src" / "my_photos", {"cats": 2, "dogs": 2})
     buffer = io.BytesIO()
@@ -353,7 +353,7 @@ def test_a_folder_made_by_phones_and_browsers_loads_every_photo_upright_and_chan
 
     from conftest import SHARED
     from transferkit import load_image
-    from transferkit.training import training_pipeline
+    from transferkit.training.fit import training_pipeline
 
     root = tmp_path / "my photos"
     truth = {}  # file inside the folder -> the upright photo it must load as

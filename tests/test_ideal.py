@@ -16,8 +16,9 @@ tf = pytest.importorskip("tensorflow")
 
 from PIL import Image  # noqa: E402
 
-from transferkit.ideal import ideal_image, ideal_images  # noqa: E402
-from transferkit.objectives import ClassScore, ImageNorm, Jitter, Sum, TotalVariation, output_kind  # noqa: E402
+from transferkit.steering.ideal import ideal_image, ideal_images  # noqa: E402
+from transferkit.steering.objectives import ClassScore, ImageNorm, Jitter, Sum, TotalVariation  # noqa: E402
+from transferkit.models.classes import output_kind  # noqa: E402
 
 SIZE = 24
 

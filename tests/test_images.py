@@ -101,7 +101,7 @@ def test_webp_decodes_to_the_same_pixels_as_tensorflow_and_png(tmp_path):
 
 def test_heic_with_the_extra_installed(tmp_path):
     pillow_heif = pytest.importorskip("pillow_heif")
-    from transferkit.images import heif_support
+    from transferkit.datasets.images import heif_support
 
     assert heif_support()
     photo = real_photo("beagle_111.jpg")
@@ -113,7 +113,7 @@ def test_heic_with_the_extra_installed(tmp_path):
 
 
 def test_heic_without_the_extra_says_what_to_do(tmp_path, monkeypatch):
-    import transferkit.images as images
+    import transferkit.datasets.images as images
 
     monkeypatch.setattr(images, "heif_support", lambda: False)
     path = tmp_path / "IMG_0006.heic"

@@ -455,7 +455,7 @@ def test_the_environment_variable_sets_the_language(i18n, monkeypatch):
 
 def test_the_quiz_speaks_the_language_when_a_translation_is_shipped(i18n, l10n, monkeypatch, tmp_path):
     """The real quiz of lesson 01, rendered into a tl file from a catalog: used when the kit speaks tl."""
-    from transferkit import quiz
+    from transferkit.course import quiz
 
     package = tmp_path / "transferkit"
     shutil.copytree(REPO / "lib" / "quizzes", package / "quizzes", ignore=shutil.ignore_patterns("tl", "pcm"))
@@ -480,7 +480,7 @@ def test_the_quiz_speaks_the_language_when_a_translation_is_shipped(i18n, l10n, 
 
 
 def test_a_pidgin_student_sees_the_quiz_in_pidgin(i18n, capsys):
-    from transferkit import quiz
+    from transferkit.course import quiz
 
     path = REPO / "lib" / "quizzes" / "pcm" / "01.json"
     if not path.is_file():
@@ -503,7 +503,7 @@ def test_a_pidgin_student_sees_the_quiz_in_pidgin(i18n, capsys):
 
 
 def test_a_stale_translated_quiz_falls_back_to_english(i18n, l10n, monkeypatch, tmp_path):
-    from transferkit import quiz
+    from transferkit.course import quiz
 
     package = tmp_path / "transferkit"
     (package / "quizzes" / "tl").mkdir(parents=True)
@@ -525,8 +525,9 @@ def test_a_stale_translated_quiz_falls_back_to_english(i18n, l10n, monkeypatch, 
 def test_a_pidgin_student_sees_the_unanswered_lab_and_a_layout_error_in_pidgin(i18n, monkeypatch, tmp_path, capsys):
     """TRANSFERKIT_LANG=pcm: the lab's verdict, hint and lent-answer line, and a folder-layout error, come out in
     the shipped Pidgin catalog's words; without it, in English."""
-    from transferkit import folders, lab
-    from transferkit.datasets import demo_image, load_dataset
+    from transferkit.course import lab
+    from transferkit.datasets import folders
+    from transferkit.datasets.registry import demo_image, load_dataset
 
     def pidgin(english: str) -> str:
         found = _kit_translation("pcm", english)

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import transferkit as tk
-from transferkit import lab, metrics
+from transferkit.course import lab
+from transferkit.evaluation import metrics
 
 
 @pytest.fixture(autouse=True)
@@ -139,7 +140,7 @@ def test_kit_functions_handed_in_are_refused(backbone):
     cases = {
         "top_k_accuracy": [top_k_accuracy, metrics.top_k_accuracy,
                            lambda y, p, k: top_k_accuracy(y, p, k),
-                           lambda y, p, k: tk.metrics.top_k_accuracy(y, p, k) + 0.0],
+                           lambda y, p, k: tk.evaluation.metrics.top_k_accuracy(y, p, k) + 0.0],
         "species_accuracy": [species_accuracy, lambda y, p, n: species_report(y, p, n).accuracy],
         "unfreeze": [unfreeze_top, lambda network, n: tk.unfreeze_top(network, n),
                      lab._reference_unfreeze],

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from transferkit import metrics as m
+from transferkit.evaluation import metrics as m
 
 # 5 images, 4 classes. Ranked classes per row:
 #   row 0: 0 > 1 > 2 > 3   (label 0: top-1 hit)
@@ -48,13 +48,13 @@ def test_top_k_rejects_bad_input_with_clear_messages():
 def test_confusion_and_per_class_accuracy_with_a_missing_class():
     y = [0, 0, 0, 1, 1, 3]
     p = [0, 0, 1, 1, 0, 3]
-    cm = m.confusion_counts(y, p, 4)
+    cm = m.confusion_matrix(y, p, 4)
     assert cm.tolist() == [[2, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]
     acc = m.per_class_accuracy(y, p, 4)
     assert acc[0] == pytest.approx(2 / 3) and acc[1] == 0.5 and acc[3] == 1.0
     assert math.isnan(acc[2])  # class 2 has no images: no accuracy, not 0
     with pytest.raises(ValueError, match="0..2"):
-        m.confusion_counts(y, p, 3)
+        m.confusion_matrix(y, p, 3)
 
 
 def test_class_report_figures_and_table():

@@ -13,7 +13,8 @@ import urllib.request
 
 import pytest
 
-from transferkit import downloads, mirror
+from transferkit.datasets import downloads
+from transferkit.course import mirror
 from test_downloads import fresh_cache, leftovers, local_only  # noqa: F401 - fixtures
 
 
@@ -118,7 +119,7 @@ def test_fetch_fills_the_caches_the_mirror_serves(tmp_path, monkeypatch, local_o
         for f in ("imagenet_class_index.json", "mobilenet_2_5_224_tf_no_top.h5"):
             upstream.files[f] = (shared_data / "weights" / f).read_bytes()
         upstream.files["tiny.zip"] = b"PK\x05\x06" + b"\0" * 18  # an empty zip archive
-        monkeypatch.setitem(__import__("transferkit").datasets.registry(), "tiny", {"files": [{
+        monkeypatch.setitem(__import__("transferkit.datasets.registry").datasets.registry.registry(), "tiny", {"files": [{
             "name": "tiny.zip", "urls": [], "sha256": hashlib.sha256(upstream.files["tiny.zip"]).hexdigest()}]})
         monkeypatch.setattr(mirror, "LESSON_WEIGHTS", [("mobilenet", 0.25, False)])
         monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path / "keras"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from transferkit import quiz
+from transferkit.course import quiz
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 import transferkit as tk
-from transferkit import training
+from transferkit.training import fit as training
+from transferkit.models import backbones
+from transferkit.models import heads
 
 
 @pytest.fixture
@@ -15,7 +17,7 @@ def small_model():
     Its ReLU6s saturate (constant outputs, no gradient), so tests about values use :func:`pretrained`.
     """
     backbone = tk.load_backbone("mobilenet", alpha=0.25, input_size=64, weights=None)
-    return training.build_classifier(backbone, 3, seed=0)
+    return heads.build_classifier(backbone, 3, seed=0)
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def pretrained(imagenet_weights):
     import keras
 
     keras.utils.set_random_seed(0)
-    return training.build_classifier(tk.load_backbone(alpha=0.25), 3, seed=0)
+    return heads.build_classifier(tk.load_backbone(alpha=0.25), 3, seed=0)
 
 
 def _pixels(n, size=224, seed=0):
@@ -34,7 +36,7 @@ def _pixels(n, size=224, seed=0):
 def _bn_layers(model):
     import keras
 
-    return [l for l in training.pretrained_part(model).layers if isinstance(l, keras.layers.BatchNormalization)]
+    return [l for l in heads.pretrained_part(model).layers if isinstance(l, keras.layers.BatchNormalization)]
 
 
 def test_classifier_takes_raw_pixels_and_gives_probabilities(pretrained):
@@ -51,42 +53,42 @@ def test_classifier_takes_raw_pixels_and_gives_probabilities(pretrained):
     assert {"random_flip", "random_rotation", "random_zoom", "preprocess", "classifier"} <= set(names)
     # only the new head is trainable at first: its kernel and bias
     assert [w.path.split("/")[0] for w in pretrained.trainable_weights] == ["classifier", "classifier"]
-    assert training.base_layer_name(pretrained) == training.pretrained_part(pretrained).name
+    assert backbones.base_layer_name(pretrained) == heads.pretrained_part(pretrained).name
 
 
 def test_no_augmentation_and_two_classes_use_softmax():
     backbone = tk.load_backbone("mobilenet", alpha=0.25, input_size=64, weights=None, pooling=None)
-    model = training.build_classifier(backbone, 2, augment=False, dropout=0)
+    model = heads.build_classifier(backbone, 2, augment=False, dropout=0)
     names = [l.name for l in model.layers]
     assert not any(n.startswith("random_") for n in names) and "pool" in names and "dropout" not in names
     assert model.output_shape == (None, 2)
     assert model.get_layer("classifier").activation.__name__ == "softmax"
     with pytest.raises(ValueError, match="at least 2 classes"):
-        training.build_classifier(backbone, 1)
+        heads.build_classifier(backbone, 1)
 
 
 def test_unfreeze_top_counts_and_keeps_batchnorm_frozen(small_model):
-    base = training.pretrained_part(small_model)
+    base = heads.pretrained_part(small_model)
     n = len(base.layers)
-    counts = [training.unfreeze_top(small_model, k) for k in (0, 0.1, 0.3, 1.0)]
+    counts = [heads.unfreeze_top(small_model, k) for k in (0, 0.1, 0.3, 1.0)]
     assert counts[0] == 2  # head only
     assert counts == sorted(counts) and len(set(counts)) == 4
     # every conv layer of the network unfrozen: 27 conv kernels (no BN gamma/beta) + the head's 2 tensors
     assert counts[-1] == sum(1 for l in base.layers if l.weights and "bn" not in l.name) + 2 == 29
     assert all(not l.trainable and not l.trainable_weights for l in _bn_layers(small_model))
 
-    k = training.unfreeze_top(small_model, "conv_dw_13")  # depthwise 13, pointwise 13, head
+    k = heads.unfreeze_top(small_model, "conv_dw_13")  # depthwise 13, pointwise 13, head
     assert k == 4
     assert [l.name for l in base.layers if l.trainable_weights] == ["conv_dw_13", "conv_pw_13"]
-    assert training.unfreeze_top(small_model, 10) == len(small_model.trainable_weights)
+    assert heads.unfreeze_top(small_model, 10) == len(small_model.trainable_weights)
     assert all(l.trainable is False for l in base.layers[: n - 10])
-    assert training.freeze_backbone(small_model) == 2
+    assert heads.freeze_backbone(small_model) == 2
     with pytest.raises(ValueError, match="no layer"):
-        training.unfreeze_top(small_model, "conv_dw_99")
+        heads.unfreeze_top(small_model, "conv_dw_99")
     with pytest.raises(ValueError):
-        training.unfreeze_top(small_model, 1.5)
+        heads.unfreeze_top(small_model, 1.5)
     with pytest.raises(TypeError):
-        training.unfreeze_top(small_model, None)
+        heads.unfreeze_top(small_model, None)
 
 
 def test_fine_tune_refuses_a_frozen_network(small_model):
@@ -98,14 +100,14 @@ def test_fine_tune_recompiles_trains_the_top_and_leaves_batchnorm_statistics(ima
     import tensorflow as tf
 
     # pretrained weights: a randomly initialised network saturates its ReLU6s and passes no gradient
-    model = training.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
+    model = heads.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")  # a stale compile fine_tune must replace
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 255, (8, 224, 224, 3)).astype("float32")
     ds = tf.data.Dataset.from_tensor_slices((x, np.arange(8, dtype="int32") % 2)).batch(4)
-    base = training.pretrained_part(model)
+    base = heads.pretrained_part(model)
     before = {w.path: np.array(w) for w in base.weights}
-    training.unfreeze_top(model, "conv_dw_13")
+    heads.unfreeze_top(model, "conv_dw_13")
     h = training.fine_tune(model, ds, ds, epochs=1, learning_rate=3e-4, initial_epoch=2, verbose=0)
     assert h.epoch == [2]
     assert isinstance(model.optimizer, keras.optimizers.Adam)  # recompiled: the stale SGD is gone
@@ -125,7 +127,7 @@ def test_fine_tune_with_decay_runs_every_epoch_keeps_the_last_and_ends_at_rate_z
     y = rng.integers(0, 3, 16).astype("int32")
     train = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)  # 2 steps per epoch
     val = tf.data.Dataset.from_tensor_slices((x, (y + 1) % 3)).batch(8)  # worse the better the fit: early stopping would stop
-    training.unfreeze_top(small_model, 0.3)
+    heads.unfreeze_top(small_model, 0.3)
     rates, seen = [], []
     record = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda e, logs: rates.append(float(small_model.optimizer.learning_rate)),
@@ -151,7 +153,7 @@ def test_fine_tune_restores_the_best_epoch(small_model):
     train = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
     # validation asks for other labels of the same images: the better the fit, the worse the validation loss
     val = tf.data.Dataset.from_tensor_slices((x, (y + 1) % 3)).batch(8)
-    training.unfreeze_top(small_model, 0.3)
+    heads.unfreeze_top(small_model, 0.3)
     seen = []
     record = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(small_model.get_weights()))
     h = training.fine_tune(small_model, train, val, epochs=4, learning_rate=1e-2, patience=10, callbacks=[record],
@@ -174,7 +176,7 @@ def test_merge_histories_pads_and_concatenates():
 def test_save_and_load_round_trip_predicts_identically(pretrained, tmp_path):
     import keras
 
-    training.unfreeze_top(pretrained, 0.3)
+    heads.unfreeze_top(pretrained, 0.3)
     path = tmp_path / "model.keras"
     pretrained.save(path)
     loaded = keras.models.load_model(path)
@@ -209,7 +211,7 @@ def test_frozen_stage_learns_cats_vs_dogs(imagenet_weights, shared_data):
     keras.utils.set_random_seed(0)
     train = tk.load_dataset("cats_and_dogs_filtered", "train", per_class=50)
     val = tk.load_dataset("cats_and_dogs_filtered", "validation", per_class=30)
-    model = training.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
+    model = heads.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
     train_ds = training.training_pipeline(train, 224, batch_size=10, shuffle=True)
     val_ds = training.training_pipeline(val, 224, batch_size=30)
     h = training.train_head(model, train_ds, val_ds, epochs=2, learning_rate=3e-3, verbose=0)
@@ -269,7 +271,7 @@ def test_head_from_features_trains_the_models_own_head(imagenet_weights, shared_
     fit_f = tk.extract_features(features, fit, cache=False, progress=False)
     val_f = tk.extract_features(features, val, cache=False, progress=False)
     keras.utils.set_random_seed(0)
-    model = training.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
+    model = heads.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
     classifier = model.get_layer("classifier")
     before = [np.array(w) for w in classifier.weights]
     history = training.head_from_features(model, fit_f, val_f, epochs=100)  # 80 photos: 3 steps an epoch

@@ -1,7 +1,8 @@
 """Reading a classifier's predictions: top-k accuracy, per-class reports, confused pairs, species.
 
-The computations are plain numpy on ``labels`` (N integer class ids) and ``predictions`` - either
-N predicted class ids or an N x C array of scores/probabilities (its argmax is the prediction).
+Every function takes ``labels`` (N integer class ids) first, then ``predictions`` - either N
+predicted class ids or an N x C array of scores/probabilities (its argmax is the prediction); the
+counting is ``sklearn.metrics``' (confusion matrix, accuracy), the rest reads that matrix.
 The ``plot_*``/``show_*`` helpers at the end draw the same numbers (matplotlib is imported lazily).
 
 >>> top_k_accuracy([0, 1], [[0.6, 0.3, 0.1], [0.5, 0.2, 0.3]], k=2)
@@ -15,7 +16,8 @@ from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from .datasets import species_of
+from ..datasets.oxford import species_of
+from ..plots import finished
 
 
 # --------------------------------------------------------------------------- inputs
@@ -85,21 +87,29 @@ def top_k_accuracy(labels, probabilities, k: int = 1) -> float:
 
 
 def accuracy(labels, predictions) -> float:
-    """Top-1 accuracy from class ids or scores (NaN for an empty set)."""
+    """Top-1 accuracy from class ids or scores (NaN for an empty set): ``sklearn.metrics.accuracy_score``."""
+    from sklearn.metrics import accuracy_score
+
     y, p = _pair(labels, predictions)
-    return float(np.mean(y == p)) if len(y) else float("nan")
+    return float(accuracy_score(y, p)) if len(y) else float("nan")
 
 
-def confusion_counts(labels, predictions, num_classes: int | None = None) -> np.ndarray:
-    """C x C integer matrix: row = true class, column = predicted class."""
+def confusion_matrix(labels, predictions, num_classes: int | None = None) -> np.ndarray:
+    """C x C counts, row = true class, column = predicted class: ``sklearn.metrics.confusion_matrix``.
+
+    ``num_classes`` (default: the score array's width, else the largest id + 1) keeps rows and
+    columns for classes that never occur.
+    """
+    from sklearn.metrics import confusion_matrix as sklearn_confusion_matrix
+
     y, p = _pair(labels, predictions)
     n = _num_classes(y, p, num_classes, predictions)
-    return np.bincount(y * n + p, minlength=n * n).reshape(n, n)
+    return sklearn_confusion_matrix(y, p, labels=np.arange(n))
 
 
 def per_class_accuracy(labels, predictions, num_classes: int | None = None) -> np.ndarray:
     """Accuracy (recall) of each class; NaN for classes without any images."""
-    cm = confusion_counts(labels, predictions, num_classes)
+    cm = confusion_matrix(labels, predictions, num_classes)
     support = cm.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(support > 0, np.diag(cm) / np.maximum(support, 1), np.nan)
@@ -168,7 +178,7 @@ class ClassReport:
 
 def class_report(labels, predictions, class_names: Sequence[str]) -> ClassReport:
     """Per-class support, correct predictions, accuracy and precision (see :class:`ClassReport`)."""
-    cm = confusion_counts(labels, predictions, len(class_names))
+    cm = confusion_matrix(labels, predictions, len(class_names))
     return ClassReport(list(class_names), cm.sum(axis=1), np.diag(cm).copy(), cm.sum(axis=0))
 
 
@@ -203,7 +213,7 @@ def most_confused(labels, predictions, class_names: Sequence[str], top: int = 10
     ``symmetric=True`` adds up ``A -> B`` and ``B -> A`` (``actual`` is the direction with more
     mistakes). Ties are ordered by class id.
     """
-    cm = confusion_counts(labels, predictions, len(class_names))
+    cm = confusion_matrix(labels, predictions, len(class_names))
     off = cm.copy()
     np.fill_diagonal(off, 0)
     if symmetric:
@@ -343,8 +353,7 @@ def plot_class_counts(sets: dict[str, dict[str, int]], title: str = "Images per 
     ax.set_title(title)
     ax.legend(loc="lower right")
     fig.tight_layout()
-    plt.show()
-    return fig
+    return finished(fig)
 
 
 def plot_class_accuracy(report: ClassReport, title: str = "Test accuracy per breed", species=species_of,
@@ -375,8 +384,7 @@ def plot_class_accuracy(report: ClassReport, title: str = "Test accuracy per bre
     missing = report.missing
     ax.set_title(title + (f"\n(no test images: {', '.join(missing)})" if missing else ""), fontsize=10)
     _species_legend(ax, extra=extra)
-    plt.show()
-    return fig
+    return finished(fig)
 
 
 def show_confused_pairs(images, predictions, pairs: Sequence[ConfusedPair], reference=None, per_pair: int = 2,
@@ -413,5 +421,4 @@ def show_confused_pairs(images, predictions, pairs: Sequence[ConfusedPair], refe
             ax.set_title(title, fontsize=8, color=color)
     fig.suptitle("left: mistakes (true breed, what the model said)  |  right: the breed it was taken for", fontsize=9)
     fig.tight_layout()
-    plt.show()
-    return fig
+    return finished(fig)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import keras
 from keras import ops
 
-from .downloads import fetch, keras_models_dir
+from ..datasets.downloads import fetch, keras_models_dir
 
 
 @dataclass(frozen=True)

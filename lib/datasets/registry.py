@@ -25,21 +25,15 @@ import shutil
 import tarfile
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 
-from .checks import ScanReport, common_folder, misnamed_lines, relative_name, scan_images
-from .config import cache_dir, data_root, pick
+from ..config import cache_dir, data_root, pick
 from .downloads import DiskFullError, DownloadError, check_file, fetch, writable_folder
-from .i18n import _
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp"}
-"""File names the registered datasets count as images (their pipeline reads these formats)."""
-PHOTO_SUFFIXES = IMAGE_SUFFIXES | {".jfif", ".webp", ".avif", ".heic", ".heif"}
-"""File names your own folders count as images: also what browsers (WebP, AVIF, JFIF) and iPhones (HEIC) save."""
+from ..i18n import _
+from .imageset import IMAGE_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, checked_set
+from .oxford import breed_of, load_oxford_pets, read_split_file
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,7 +61,7 @@ def _has_layout(folder: Path, markers: list[str]) -> bool:
 def find_layout(root: Path, markers: list[str], max_depth: int = 3) -> Path | None:
     """The first folder at or below ``root`` (breadth first) that holds every marker path."""
     level = [root]
-    for _ in range(max_depth + 1):
+    for _depth in range(max_depth + 1):
         nxt = []
         for folder in level:
             if _has_layout(folder, markers):
@@ -248,197 +242,8 @@ def dataset_dir(name: str, data_dir: str | Path | None = None, download_if_missi
 # --------------------------------------------------------------------------- the image sets
 
 
-def read_image_tf(path, size: tuple[int, int], decoder: str = "tensorflow"):
-    """Inside ``tf.data``: decode one image file to ``size`` float32 0-255 RGB pixels.
-
-    The format is read from the file's content, not its name, so a PNG saved as ``.jpg`` loads like
-    any other image. Two decoders (an :class:`ImageSet`'s ``decoder``):
-
-    * ``"tensorflow"``, the registered datasets: ``tf.io.decode_image`` (JPEG, PNG, GIF, BMP) and
-      ``tf.image.resize``, the EXIF orientation ignored. Exactly how their benchmark figures were
-      made, and no extra work per image (the cats_and_dogs_filtered and Oxford photos carry no
-      EXIF rotation anyway).
-    * ``"pillow"``, your own folders: each file read by :func:`~transferkit.load_image` at ``size``
-      (EXIF orientation applied; WebP, AVIF, HEIC with ``pillow-heif``; Pillow's bilinear resize,
-      which smooths a 12-megapixel phone photo before shrinking it). Training, evaluation and
-      :func:`~transferkit.predict_image` so give the model the very same pixels for a photo.
-    """
-    import tensorflow as tf
-
-    if decoder == "pillow":
-        def read(file: bytes) -> np.ndarray:
-            from .images import load_image
-
-            return load_image(file.decode(), size)
-
-        image = tf.cast(tf.numpy_function(read, [path], tf.uint8, stateful=False), tf.float32)
-    else:
-        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-        image = tf.image.resize(tf.cast(image, tf.float32), size)
-    return tf.ensure_shape(image, (*size, 3))
-
-
-@dataclass
-class ImageSet:
-    """Image files with integer labels, ready to become a ``tf.data`` pipeline.
-
-    ``skipped`` lists ``(path, reason)`` for every file left out because it is unusable;
-    ``misnamed`` lists ``(path, note)`` for files kept although their content is another format
-    than their name says (a PNG saved as ``.jpg``): they are decoded by their content.
-    ``extras`` holds per-image arrays a dataset adds (e.g. ``species`` for Oxford pets; for a folder,
-    ``subfolder``: the subfolder an image came from, with its class folder, ``"dogs/from my phone"``,
-    or ``""`` for an image directly in its class folder).
-    ``decoder`` says how the pipeline reads the files (see :func:`read_image_tf`): ``"tensorflow"``
-    for the registered datasets, ``"pillow"`` (upright; WebP, AVIF, HEIC) for your own folders.
-    ``root`` is the folder that reports name files relative to (default: their common folder).
-    """
-
-    name: str
-    paths: list[str]
-    labels: np.ndarray
-    class_names: list[str]
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    extras: dict[str, np.ndarray] = field(default_factory=dict)
-    misnamed: list[tuple[str, str]] = field(default_factory=list)
-    decoder: str = "tensorflow"
-    root: str | None = None
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __repr__(self) -> str:
-        return f"ImageSet({self.name!r}: {len(self)} images, {len(self.class_names)} classes, {len(self.skipped)} skipped)"
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
-
-    def counts(self) -> dict[str, int]:
-        """Images per class name."""
-        n = np.bincount(self.labels, minlength=self.num_classes)
-        return {c: int(k) for c, k in zip(self.class_names, n)}
-
-    def report(self) -> str:
-        """Counts per class and the skipped files, as text."""
-        lines = [_("{name}: {n} images in {classes} classes").format(name=self.name, n=len(self),
-                                                                      classes=self.num_classes)]
-        counts = self.counts()
-        if self.num_classes <= 4:
-            lines[0] += " (" + ", ".join(f"{c}: {n}" for c, n in counts.items()) + ")"
-        else:
-            lo, hi = min(counts.values()), max(counts.values())
-            lines.append("  " + _("images per class: {low} to {high}").format(low=lo, high=hi))
-        nested = [str(f) for f in self.extras.get("subfolder", []) if f]
-        if nested:
-            where = sorted({f: nested.count(f) for f in nested}.items())
-            lines.append("  " + _("{n} images come from subfolders of their class folder:").format(n=len(nested))
-                         + " " + ", ".join(f"{f}/ ({n})" for f, n in where[:5]) + (" ..." if len(where) > 5 else ""))
-        root = self.root or common_folder(self.paths + [p for p, _ in self.skipped])
-        if self.skipped:
-            lines.append("  " + _("skipped {n} unusable files (left untouched on disk):").format(n=len(self.skipped)))
-            lines += [f"    {relative_name(p, root)}: {why}" for p, why in self.skipped[:10]]
-            if len(self.skipped) > 10:
-                lines.append("    " + _("... and {n} more (see .skipped)").format(n=len(self.skipped) - 10))
-        else:
-            lines.append("  " + _("no unusable files found"))
-        lines += misnamed_lines(self.misnamed, root=root)
-        return "\n".join(lines)
-
-    def subset(self, indices, name: str | None = None) -> "ImageSet":
-        idx = np.asarray(indices, dtype=int)
-        return ImageSet(
-            name or self.name, [self.paths[i] for i in idx], self.labels[idx], self.class_names,
-            self.skipped, {k: v[idx] for k, v in self.extras.items()}, self.misnamed, self.decoder, self.root,
-        )
-
-    def take_per_class(self, n: int | None, seed: int = 0) -> "ImageSet":
-        """At most ``n`` images of each class (a seeded random choice, original order kept)."""
-        if n is None:
-            return self
-        rng = np.random.default_rng(seed)
-        keep = []
-        for c in range(self.num_classes):
-            idx = np.flatnonzero(self.labels == c)
-            if len(idx) > n:
-                idx = np.sort(rng.choice(idx, n, replace=False))
-            keep += idx.tolist()
-        return self.subset(sorted(keep))
-
-    def split(self, fraction: float = 0.2, seed: int = 0) -> tuple["ImageSet", "ImageSet"]:
-        """A seeded, stratified split into ``(rest, held_out)`` with ``fraction`` of each class held out."""
-        rng = np.random.default_rng(seed)
-        held = []
-        for c in range(self.num_classes):
-            idx = np.flatnonzero(self.labels == c)
-            k = int(round(len(idx) * fraction))
-            if len(idx) > 1:
-                k = min(max(k, 1), len(idx) - 1)
-            held += rng.choice(idx, k, replace=False).tolist() if k else []
-        held_set = set(held)
-        rest = [i for i in range(len(self)) if i not in held_set]
-        return self.subset(rest, f"{self.name}[train]"), self.subset(sorted(held), f"{self.name}[held-out]")
-
-    def as_tf(self, image_size: int | tuple[int, int] = 224, batch_size: int = 32, shuffle: bool = False,
-              seed: int = 0, labels: bool = True):
-        """A ``tf.data.Dataset`` of ``(images, labels)`` batches: float32 0-255 RGB pixels, int32 labels.
-
-        Decoding and resizing run in parallel and the next batch is prefetched (``AUTOTUNE``).
-        Grayscale and CMYK images come out with 3 channels.
-        """
-        import tensorflow as tf
-
-        size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-        ds = tf.data.Dataset.from_tensor_slices((self.paths, self.labels.astype("int32")))
-        if shuffle:
-            ds = ds.shuffle(len(self.paths), seed=seed, reshuffle_each_iteration=True)
-
-        def load(path, label):
-            image = read_image_tf(path, size, self.decoder)
-            return (image, label) if labels else image
-
-        ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
-        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-    def images(self, indices=None, size: int | None = None) -> list[np.ndarray]:
-        """Some images as uint8 arrays (for plots), the same way up as the pipeline reads them."""
-        from .images import load_image
-
-        indices = range(len(self)) if indices is None else indices
-        return [load_image(self.paths[i], size, upright=self.decoder == "pillow") for i in indices]
-
-    def show(self, n: int = 8, seed: int = 0, ncols: int = 4):
-        """A grid of ``n`` random images titled with their labels."""
-        from .plots import show_images
-
-        idx = np.random.default_rng(seed).choice(len(self), min(n, len(self)), replace=False)
-        return show_images(self.images(idx), [self.class_names[self.labels[i]] for i in idx], ncols=ncols)
-
-
 def _list_images(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-
-
-def _checked(name: str, paths: list[str], labels: list[int], class_names: list[str],
-             extras: dict | None = None, check: bool = True, decoder: str = "tensorflow",
-             root: str | Path | None = None) -> ImageSet:
-    """The usable files as an ImageSet; the rest in ``.skipped``. ``decoder`` as in :func:`read_image_tf`."""
-    labels_arr = np.asarray(labels, dtype=np.int64)
-    extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
-    suffixes = PHOTO_SUFFIXES if decoder == "pillow" else IMAGE_SUFFIXES
-    image_like = [p for p in paths if Path(p).suffix.lower() in suffixes]
-    image_set = set(image_like)
-    not_images = [(p, _("not an image file ({suffix})").format(suffix=Path(p).suffix or _("no extension")))
-                  for p in paths if p not in image_set]
-    report = scan_images(image_like, decoder=decoder) if check else ScanReport(good=image_like)
-    good = set(report.good)
-    keep = [i for i, p in enumerate(paths) if p in good]
-    return ImageSet(name, [paths[i] for i in keep], labels_arr[keep], class_names,
-                    not_images + report.skipped, {k: v[keep] for k, v in extras.items()}, report.misnamed,
-                    decoder, None if root is None else str(root))
-
-
-QUICK_IMAGES_PER_CLASS = 60
-"""Quick mode (``TRANSFERKIT_QUICK=1``) keeps at most this many images per class and split."""
 
 
 def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir: str | Path | None = None,
@@ -455,7 +260,7 @@ def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir:
     """
     if isinstance(name, os.PathLike) or name not in registry():
         if isinstance(name, os.PathLike) or Path(name).expanduser().exists() or "/" in name or os.sep in name:
-            from .folders import load_folder  # any folder of class subfolders
+            from .folders import load_folder
 
             return load_folder(name, split, per_class=per_class, seed=seed, check=check)
         raise ValueError(_("{name!r} is neither a registered dataset ({known}) nor an existing folder of class "
@@ -474,7 +279,7 @@ def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir:
             files = _list_images(root / split / c)
             paths += files
             labels += [i] * len(files)
-        s = _checked(f"{name}/{split}", paths, labels, classes, check=check)
+        s = checked_set(f"{name}/{split}", paths, labels, classes, check=check)
     elif layout == "class_folders":
         split = split or "all"
         classes = info["classes"]
@@ -483,7 +288,7 @@ def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir:
             files = _list_images(root / info["class_folders"][c])
             paths += files
             labels += [i] * len(files)
-        s = _checked(f"{name}", paths, labels, classes, check=check)
+        s = checked_set(f"{name}", paths, labels, classes, check=check)
         if split != "all":
             train, val = s.split(info["validation_fraction"], seed=seed)
             s = {"train": train, "validation": val}.get(split)
@@ -492,7 +297,7 @@ def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir:
                     name=name, splits=["train", "validation", "all"], split=split))
             s.name = f"{name}/{split}"
     elif layout == "oxford_pets":
-        s = _load_oxford_pets(root, split or "trainval", check=check)
+        s = load_oxford_pets(root, split or "trainval", check=check)
     else:  # pragma: no cover - registry error
         raise ValueError(f"unknown layout {layout!r}")
     if per_class == -1:
@@ -501,71 +306,6 @@ def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir:
 
 
 # --------------------------------------------------------------------------- Oxford-IIIT Pet
-
-_SPLIT_LINE = re.compile(r"^(?P<image>\S+)\s+(?P<class_id>\d+)\s+(?P<species>[12])\s+(?P<breed_id>\d+)\s*$")
-
-
-def breed_of(image_name: str) -> str:
-    """Breed from an Oxford-IIIT Pet file name: ``"great_pyrenees_12.jpg" -> "great_pyrenees"``."""
-    stem = Path(image_name).stem
-    breed, sep, number = stem.rpartition("_")
-    if not sep or not number.isdigit() or not breed:
-        raise ValueError(_("{name!r} is not an Oxford-IIIT Pet image name (<breed>_<number>.jpg)").format(
-            name=image_name))
-    return breed
-
-
-def species_of(breed: str) -> str:
-    """``"cat"`` for cat breeds (their names are capitalised), ``"dog"`` otherwise."""
-    return "cat" if breed[:1].isupper() else "dog"
-
-
-def read_split_file(path: str | Path) -> list[dict]:
-    """Parses an official ``trainval.txt``/``test.txt``/``list.txt``: ``Image CLASS-ID SPECIES BREED-ID``.
-
-    Lines starting with ``#`` (``list.txt``'s header) and blank lines are skipped; anything else
-    that does not match raises a ValueError naming the line.
-    """
-    rows = []
-    for n, line in enumerate(Path(path).read_text().splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        m = _SPLIT_LINE.match(line)
-        if not m:
-            raise ValueError(f"{path}:{n}: expected 'Image CLASS-ID SPECIES BREED-ID', got {line!r}")
-        rows.append({"image": m["image"], "class_id": int(m["class_id"]),
-                     "species": "cat" if m["species"] == "1" else "dog", "breed_id": int(m["breed_id"])})
-    return rows
-
-
-OXFORD_BREEDS = [
-    "Abyssinian", "american_bulldog", "american_pit_bull_terrier", "basset_hound", "beagle", "Bengal",
-    "Birman", "Bombay", "boxer", "British_Shorthair", "chihuahua", "Egyptian_Mau", "english_cocker_spaniel",
-    "english_setter", "german_shorthaired", "great_pyrenees", "havanese", "japanese_chin", "keeshond",
-    "leonberger", "Maine_Coon", "miniature_pinscher", "newfoundland", "Persian", "pomeranian", "pug",
-    "Ragdoll", "Russian_Blue", "saint_bernard", "samoyed", "scottish_terrier", "shiba_inu", "Siamese",
-    "Sphynx", "staffordshire_bull_terrier", "wheaten_terrier", "yorkshire_terrier",
-]
-"""The 37 breeds in official class-id order (class id = index + 1); cat breeds are capitalised."""
-
-
-def _load_oxford_pets(root: Path, split: str, check: bool = True) -> ImageSet:
-    if split not in ("trainval", "test"):
-        raise ValueError(_("oxford_iiit_pet has the official splits 'trainval' and 'test', not {split!r}").format(
-            split=split))
-    rows = read_split_file(root / "annotations" / f"{split}.txt")
-    paths, labels, species, missing = [], [], [], []
-    for r in rows:
-        p = root / "images" / f"{r['image']}.jpg"
-        if not p.exists():
-            missing.append((str(p), _("listed in the split file but not in images/")))
-            continue
-        paths.append(str(p))
-        labels.append(r["class_id"] - 1)
-        species.append(r["species"])
-    s = _checked(f"oxford_iiit_pet/{split}", paths, labels, list(OXFORD_BREEDS), {"species": species}, check=check)
-    s.skipped = missing + s.skipped
-    return s
 
 
 def demo_image(name: str = "cat.2007.jpg", data_dir: str | Path | None = None) -> Path:

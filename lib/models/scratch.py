@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import keras
 
-from .training import augmentation_layers
+from .heads import augmentation_layers
 
 
 def scratch_cnn(num_classes: int, image_size: int = 128, *, channels: int = 3, filters: tuple[int, ...] = (32, 64, 128, 256),

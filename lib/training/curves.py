@@ -23,19 +23,17 @@ fine-tune runs on them in seconds. That is exact, not an approximation.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
 
-from .backbones import base_layer_name
-from .config import cache_dir
-from .datasets import ImageSet
-from .features import extract_features
+from ..models.backbones import base_layer_name
+from ..datasets.imageset import ImageSet
+from .features import extract_features, inference_fn
+from .fit import compile_for_training
+from ..plots import finished
 
 LEARNERS = {"pixels": "logistic regression on raw pixels", "scratch": "CNN from scratch",
             "probe": "linear probe on ImageNet features", "finetuned": "fine-tuned (top block)"}
@@ -46,35 +44,6 @@ FINE_TUNE_FROM = "conv_dw_13"
 
 
 # --------------------------------------------------------------------------- the far domain
-
-
-def digits_folder(root: str | Path | None = None) -> Path:
-    """scikit-learn's 8x8 handwritten digits written once as PNG files, one folder per digit.
-
-    ``load_digits`` ships inside scikit-learn (1,797 images, no download). Its pixels are grey
-    levels 0-16; they are scaled to 0-255 (``round(v * 255 / 16)``) and saved as 8x8 grey PNGs in
-    ``<root>/0 ... <root>/9`` (default root: the kit's cache), so the folder loader reads them like
-    any photo folder. Written to a temporary folder first, so an interrupted run leaves nothing half done.
-    """
-    from PIL import Image
-    from sklearn.datasets import load_digits
-
-    root = Path(root) if root else cache_dir("datasets") / "sklearn_digits"
-    digits = load_digits()
-    if root.is_dir() and sum(1 for _ in root.glob("*/*.png")) == len(digits.target):
-        return root
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=root.parent))
-    pixels = np.round(digits.images * (255 / 16)).astype("uint8")
-    for i, (image, label) in enumerate(zip(pixels, digits.target)):
-        folder = tmp / str(label)
-        folder.mkdir(exist_ok=True)
-        Image.fromarray(image, mode="L").save(folder / f"digit_{i:04d}.png")
-    if root.exists():  # an incomplete earlier copy of our own cache
-        import shutil
-        shutil.rmtree(root)
-    os.replace(tmp, root)
-    return root
 
 
 # --------------------------------------------------------------------------- the backbone in two parts
@@ -95,10 +64,11 @@ def split_backbone(backbone: keras.Model, first_trainable: str = FINE_TUNE_FROM)
     start = names.index(first_trainable)
     top_layers = base.layers[start:]
     for layer in top_layers:
-        inbound = layer._inbound_nodes[0].input_tensors if layer._inbound_nodes else []
-        if len(inbound) != 1:
+        inputs = layer.input  # the tensor(s) it was first called on (a list when it has several)
+        n_inputs = len(inputs) if isinstance(inputs, (list, tuple)) else 1
+        if n_inputs != 1:
             raise ValueError(f"{base.name} is not a chain above {first_trainable!r} ({layer.name} has "
-                             f"{len(inbound)} inputs): choose another layer or backbone")
+                             f"{n_inputs} inputs): choose another layer or backbone")
     cut = base.layers[start - 1].output
     inner = keras.Model(base.input, cut, name=f"{base.name}_to_{names[start - 1]}")
     image = keras.Input(backbone.input_shape[1:], name="image")
@@ -157,9 +127,9 @@ def pixels(images: ImageSet, size: int) -> np.ndarray:
 
 
 def _predict(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """``model(x)`` in inference mode, batch by batch."""
-    return np.concatenate([np.asarray(model(x[i:i + batch_size], training=False))
-                           for i in range(0, len(x), batch_size)])
+    """``model(x)`` in inference mode, batch by batch (the kit's one compiled forward pass, :func:`inference_fn`)."""
+    forward = inference_fn(model)
+    return np.concatenate([np.asarray(forward(x[i:i + batch_size])) for i in range(0, len(x), batch_size)])
 
 
 def prepare_domain(train: ImageSet, test: ImageSet, backbone: keras.Model, pixel_size: int, *,
@@ -202,15 +172,10 @@ def learning_curves(d: DomainData, sizes, *, augment: bool, scratch_steps: int, 
     import tensorflow as tf
     from sklearn.linear_model import LogisticRegression
 
-    from .scratch import scratch_cnn
+    from ..models.scratch import scratch_cnn
 
     def repeated(x, y):
         return tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y), seed=seed).repeat().batch(batch_size)
-
-    def compiled(model, learning_rate):
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
-        return model
 
     def flat(x):
         return x.reshape(len(x), -1) / 255
@@ -225,17 +190,17 @@ def learning_curves(d: DomainData, sizes, *, augment: bool, scratch_steps: int, 
         pixel_lr = LogisticRegression(max_iter=1000).fit(flat(d.pixels_train[fit]), y)
         accuracy["pixels"].append(float(pixel_lr.score(flat(d.pixels_test), d.y_test)))
 
-        cnn = compiled(scratch_cnn(k, d.pixels_train.shape[1], augment=augment, batchnorm_momentum=0.9, seed=seed), 1e-3)
-        cnn.fit(repeated(d.pixels_train[fit], y), steps_per_epoch=scratch_steps, verbose=0)
+        cnn = compile_for_training(scratch_cnn(k, d.pixels_train.shape[1], augment=augment, batchnorm_momentum=0.9, seed=seed), 1e-3)
+        cnn.fit(repeated(d.pixels_train[fit], y), steps_per_epoch=scratch_steps, verbose=0, shuffle=False)
         accuracy["scratch"].append(float(cnn.evaluate(d.pixels_test, d.y_test, verbose=0)[1]))
 
-        probe = compiled(keras.Sequential([keras.Input(d.features_train.shape[1:]),
-                                           keras.layers.Dense(k, activation="softmax")]), 1e-2)
-        probe.fit(repeated(d.features_train[fit], y), steps_per_epoch=probe_steps, verbose=0)
+        probe = compile_for_training(keras.Sequential([keras.Input(d.features_train.shape[1:]),
+                                                       keras.layers.Dense(k, activation="softmax")]), 1e-2)
+        probe.fit(repeated(d.features_train[fit], y), steps_per_epoch=probe_steps, verbose=0, shuffle=False)
         accuracy["probe"].append(float(probe.evaluate(d.features_test, d.y_test, verbose=0)[1]))
 
-        fine_tuned = compiled(keras.Sequential([d.make_top(), probe.layers[-1]]), 1e-4)
-        fine_tuned.fit(repeated(d.activations_train[fit], y), steps_per_epoch=fine_tune_steps, verbose=0)
+        fine_tuned = compile_for_training(keras.Sequential([d.make_top(), probe.layers[-1]]), 1e-4)
+        fine_tuned.fit(repeated(d.activations_train[fit], y), steps_per_epoch=fine_tune_steps, verbose=0, shuffle=False)
         accuracy["finetuned"].append(float(fine_tuned.evaluate(d.activations_test, d.y_test, verbose=0)[1]))
     return accuracy
 
@@ -247,7 +212,8 @@ def plot_learning_curves(accuracy: dict[str, list[float]], sizes, d: DomainData,
     """Held-out accuracy vs training images per class (log scale), one line per learner; returns the figure."""
     import matplotlib.pyplot as plt
 
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = plt.subplots(figsize=(7, 4.8))
     else:
         fig = ax.figure
@@ -269,4 +235,4 @@ def plot_learning_curves(accuracy: dict[str, list[float]], sizes, d: DomainData,
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=9, frameon=False)
     ax.set_title(title or f"{d.name}: when does transfer pay?")
     fig.tight_layout()
-    return fig
+    return finished(fig, own)

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import pick
-from .datasets import PHOTO_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, _checked
-from .i18n import N_, _
+from ..config import pick
+from .imageset import PHOTO_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, checked_set
+from ..i18n import N_, _
 
 VALIDATION_NAMES = ("validation", "val", "valid")
 """Folder names accepted for a given validation split (the first one found is used)."""
@@ -63,12 +63,12 @@ def junk_reason(name: str) -> str | None:
     return None
 
 
-def _visible(folder: Path) -> list[Path]:
+def visible_entries(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in _IGNORED)
 
 
 def _subfolders(folder: Path) -> list[Path]:
-    return [p for p in _visible(folder) if p.is_dir()]
+    return [p for p in visible_entries(folder) if p.is_dir()]
 
 
 def _is_image_name(path: Path) -> bool:
@@ -199,7 +199,7 @@ def _load_classes(root: Path, what: str, class_names: list[str] | None = None, c
         labels += [i] * len(files)
         subfolders += where
         junk += skipped
-    s = _checked(name, paths, labels, names, {"subfolder": subfolders}, check=check, decoder="pillow",
+    s = checked_set(name, paths, labels, names, {"subfolder": subfolders}, check=check, decoder="pillow",
                  root=dataset_root or root)
     s.skipped = sorted([(str(p), junk_reason(p.name) or _("not inside a class folder")) for p in loose]
                        + junk + s.skipped)
@@ -298,34 +298,3 @@ def _split(s: ImageSet, split: str, fraction: float, seed: int, label: str) -> I
     return part
 
 
-def upload_folder(target: str | Path | None = None) -> Path | None:
-    """In Colab: pick a ``.zip`` of class folders to upload; it is extracted and its folder of classes returned.
-
-    The archive goes to ``<target>`` (default: the kit's cache, ``uploads/<zip name>``); a zip holding
-    one top folder (as "Compress" makes them) is entered, so the result can go straight to
-    :func:`load_folder`. Elsewhere it says what to do instead and returns None.
-    """
-    import io
-    import zipfile
-
-    from .evaluation import colab_upload
-
-    picked = colab_upload("set MY_FOLDER to the path of your folder of class subfolders.")
-    if not picked:
-        return None
-    name, data = picked
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ValueError(_("{name} is not a zip file: compress your folder of class subfolders to a .zip first").format(
-            name=name))
-    from .config import cache_dir
-
-    root = Path(target) if target else cache_dir("uploads") / Path(name).stem
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        z.extractall(root)
-    inner = [p for p in _visible(root) if p.is_dir()]
-    while len(inner) == 1 and not [p for p in _visible(root) if p.is_file()] \
-            and all(q.is_dir() for q in _visible(inner[0])):  # a wrapper folder: go in
-        root = inner[0]
-        inner = [p for p in _visible(root) if p.is_dir()]
-    print(_("extracted {name} to {folder}").format(name=name, folder=root))
-    return root

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from .ideal import IdealImageResult
-from .plots import show_images
+from ..plots import finished, show_images
 
 
 def _labelled(results) -> list[tuple[str, IdealImageResult]]:
@@ -48,5 +47,4 @@ def plot_ideal_history(results: Mapping[str, IdealImageResult] | Sequence[IdealI
         ax.set_title(labels.get(metric, metric))
         ax.legend(fontsize=8)
     fig.tight_layout()
-    plt.show()
-    return fig
+    return finished(fig)

@@ -6,15 +6,15 @@ import functools
 import hashlib
 import os
 import weakref
-from pathlib import Path
 
 import keras
 import numpy as np
 from tqdm.auto import tqdm
 
-from .backbones import input_size
-from .config import cache_dir
-from .datasets import ImageSet
+from ..models.backbones import input_size
+from ..config import cache_dir
+from ..datasets.imageset import ImageSet
+from .fit import compile_for_training
 
 
 def weights_fingerprint(model: keras.Model) -> str:
@@ -93,10 +93,7 @@ def linear_classifier(num_features: int, num_classes: int, dropout: float = 0.0,
     x = keras.layers.Dropout(dropout)(inputs) if dropout else inputs
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier",
                                  kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)(x)
-    model = keras.Model(inputs, outputs, name="linear_probe")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
+    return compile_for_training(keras.Model(inputs, outputs, name="linear_probe"), learning_rate)
 
 
 def train_classifier(train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray] | None = None,

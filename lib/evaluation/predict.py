@@ -11,11 +11,11 @@ import keras
 import numpy as np
 from tqdm.auto import tqdm
 
-from .backbones import input_size
-from .datasets import ImageSet
-from .features import inference_fn
-from .images import ImageError, as_batch, load_image
-from .metrics import accuracy, confusion_counts
+from ..models.backbones import input_size
+from ..datasets.imageset import ImageSet
+from ..training.features import inference_fn
+from ..datasets.images import ImageError, as_batch, load_image
+from ..plots import finished
 
 # --------------------------------------------------------------------------- predictions
 
@@ -46,23 +46,12 @@ def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bo
     return p, y
 
 
-def accuracy_of(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """Top-1 accuracy of an N x C probability array against integer labels."""
-    return accuracy(labels, probabilities)
-
-
-# --------------------------------------------------------------------------- confusion matrix
-
-
-def confusion_matrix(labels, predictions, num_classes: int | None = None) -> np.ndarray:
-    """C x C counts, row = true class, column = predicted class; ``predictions`` are ids or N x C scores."""
-    return confusion_counts(labels, predictions, num_classes)
-
-
 def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = False,
                           title: str = "Confusion matrix", ax=None):
-    """The confusion matrix as a heat map with the count (and row percentage) written in each cell."""
+    """The confusion matrix as a heat map (``sklearn.metrics.ConfusionMatrixDisplay``), each cell
+    labelled with its count and row percentage; ``normalize`` colours by the row percentage."""
     import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
 
     cm = np.asarray(cm)
     rows = cm.sum(axis=1, keepdims=True)
@@ -72,22 +61,19 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normali
     own = ax is None
     if own:
         fig, ax = plt.subplots(figsize=(1.2 * n + 2.2, 1.2 * n + 1.6))
-    ax.imshow(share if normalize else cm, cmap="Blues", vmin=0)
-    ax.set_xticks(range(n), class_names, rotation=45 if n > 4 else 0, ha="right" if n > 4 else "center")
-    ax.set_yticks(range(n), class_names)
+    display = ConfusionMatrixDisplay(share if normalize else cm, display_labels=list(class_names))
+    display.plot(ax=ax, cmap="Blues", colorbar=False, include_values=n <= 12,
+                 xticks_rotation=45 if n > 4 else "horizontal")
+    if display.text_ is not None:
+        for (i, j), text in np.ndenumerate(display.text_):
+            text.set_text(f"{cm[i, j]}\n{share[i, j]:.1%}")
+            text.set_fontsize(9)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
-    if n <= 12:
-        for i in range(n):
-            for j in range(n):
-                text = f"{cm[i, j]}\n{share[i, j]:.1%}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=9,
-                        color="white" if share[i, j] > 0.5 else "black")
     if own:
         fig.tight_layout()
-        plt.show()
-    return ax.figure
+    return finished(ax.figure, own)
 
 
 def plot_accuracy_comparison(accuracies: dict[str, float], title: str = "Validation accuracy", ax=None):
@@ -107,14 +93,13 @@ def plot_accuracy_comparison(accuracies: dict[str, float], title: str = "Validat
     ax.set_title(title)
     if own:
         fig.tight_layout()
-        plt.show()
-    return ax.figure
+    return finished(ax.figure, own)
 
 
 # --------------------------------------------------------------------------- mistakes
 
 
-def most_confident_wrong(probabilities: np.ndarray, labels, k: int = 8) -> np.ndarray:
+def most_confident_wrong(labels, probabilities: np.ndarray, k: int = 8) -> np.ndarray:
     """Indices of up to ``k`` wrongly classified images, most confident (highest predicted probability) first."""
     p = np.asarray(probabilities)
     y = np.asarray(labels)
@@ -126,12 +111,15 @@ def most_confident_wrong(probabilities: np.ndarray, labels, k: int = 8) -> np.nd
     return wrong[np.argsort(-confidence, kind="stable")][:k]
 
 
-def show_most_confident_wrong(images: ImageSet, probabilities: np.ndarray, labels=None, k: int = 8, ncols: int = 4):
-    """A grid of the ``k`` most confidently wrong images of ``images``, titled true vs predicted (confidence)."""
-    from .plots import show_images
+def show_most_confident_wrong(images: ImageSet, labels, probabilities: np.ndarray, k: int = 8, ncols: int = 4):
+    """A grid of the ``k`` most confidently wrong images of ``images``, titled true vs predicted (confidence).
+
+    ``labels`` are the true class ids of ``images`` (``None``: ``images.labels``).
+    """
+    from ..plots import show_images
 
     labels = images.labels if labels is None else np.asarray(labels)
-    idx = most_confident_wrong(probabilities, labels, k)
+    idx = most_confident_wrong(labels, probabilities, k)
     if len(idx) == 0:
         print("No mistakes: every image is classified correctly.")
         return None
@@ -181,38 +169,19 @@ def predict_image(model: keras.Model, source, class_names: Sequence[str]) -> Pre
     return Prediction(class_names[best], float(probs[best]), {c: float(p) for c, p in zip(class_names, probs)}, image)
 
 
-def show_prediction(model: keras.Model, source, class_names: Sequence[str]) -> Prediction | None:
-    """Shows a photo with the model's prediction; for a missing or unreadable file prints why and returns None."""
-    from .plots import show_images
+def show_prediction(model: keras.Model, source, class_names: Sequence[str]):
+    """The photo titled with the model's prediction (printed too), as a figure; :func:`predict_image` gives the numbers.
+
+    For a missing or unreadable file it prints why and returns None.
+    """
+    from ..plots import show_images
 
     try:
         pred = predict_image(model, source, class_names)
     except (FileNotFoundError, ImageError, TypeError) as e:
         print(f"Cannot classify this photo: {e}")
         return None
-    show_images([pred.image], [f"{pred.label} ({pred.confidence:.1%})"], ncols=1, size=3.2)
     print(pred)
-    return pred
+    return show_images([pred.image], [f"{pred.label} ({pred.confidence:.1%})"], ncols=1, size=3.2)
 
 
-def colab_upload(instead: str) -> tuple[str, bytes] | None:
-    """In Colab, opens a file picker and returns the first uploaded file's ``(name, bytes)``.
-
-    Elsewhere (or when nothing was picked) it prints what to do (``instead``) and returns None.
-    """
-    try:
-        from google.colab import files  # type: ignore
-    except ImportError:
-        print(f"Uploading works in Colab; here, {instead}")
-        return None
-    uploaded = files.upload()
-    if not uploaded:
-        print("No file was uploaded.")
-        return None
-    return next(iter(uploaded.items()))
-
-
-def upload_photo() -> bytes | None:
-    """In Colab, opens a file picker and returns the uploaded photo's bytes; elsewhere explains what to do."""
-    picked = colab_upload("set PHOTO to the path of an image file instead.")
-    return picked[1] if picked else None

@@ -33,8 +33,8 @@ import tensorflow as tf
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .images import as_batch
-from .classes import class_name, log_probabilities, output_kind, resolve_class
+from ..datasets.images import as_batch
+from ..models.classes import class_name, log_probabilities, output_kind, resolve_class
 from .objectives import ClassScore, ImageNorm, Jitter, Objective, Sum, TotalVariation
 
 __all__ = ["IdealImageResult", "ideal_image", "ideal_images"]

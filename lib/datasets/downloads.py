@@ -18,12 +18,13 @@ import hashlib
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import urllib.parse
 from pathlib import Path
 
-from .i18n import _
+from ..i18n import _
 
 MIRROR_ENV = "TRANSFERKIT_MIRROR"
 
@@ -60,13 +61,24 @@ def sources(name: str, urls: list[str]) -> list[str]:
 
 
 def keras_models_dir() -> Path:
-    """``$KERAS_HOME/models``: where ``keras.applications`` looks for weights before downloading them."""
-    try:
-        from keras.src.backend.config import keras_home  # the folder Keras itself uses (read at import)
+    """``$KERAS_HOME/models``: where ``keras.applications`` looks for weights before downloading them.
 
-        home = keras_home()
-    except ImportError:  # pragma: no cover - a Keras without that accessor
-        home = os.environ.get("KERAS_HOME") or os.path.join("~", ".keras")
+    Once Keras is loaded, the folder it chose when it started (Keras has no public accessor for it);
+    before that, Keras' own rule without importing it: ``$KERAS_HOME``, else ``~/.keras``, else
+    ``/tmp/.keras`` when the home folder is read-only.
+    """
+    home = None
+    if "keras" in sys.modules:
+        try:
+            from keras.src.backend.config import keras_home
+
+            home = keras_home()
+        except ImportError:  # pragma: no cover - a Keras without that accessor
+            pass
+    home = home or os.environ.get("KERAS_HOME")
+    if not home:
+        base = os.path.expanduser("~")
+        home = os.path.join(base if os.access(base, os.W_OK) else "/tmp", ".keras")
     return Path(home).expanduser() / "models"
 
 

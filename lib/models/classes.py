@@ -8,13 +8,13 @@ classifier: its one output is the sigmoid probability (or logit) of class 1.
 
 from __future__ import annotations
 
-import difflib
 from typing import Sequence
 
 import keras
 import tensorflow as tf
 
-from .i18n import _
+from ..i18n import _
+from .names import find_name
 
 __all__ = ["resolve_class", "class_name", "output_kind", "log_probabilities"]
 
@@ -58,11 +58,10 @@ def class_name(index: int, class_names: Sequence[str] | None, n_outputs: int) ->
 
 
 def _match_name(target: str, names: list[str]) -> int:
-    lowered = [n.lower() for n in names]
-    if target.lower() in lowered:
-        return lowered.index(target.lower())
-    close = difflib.get_close_matches(target.lower(), lowered, n=5, cutoff=0.5)
-    hint = ", ".join(names[lowered.index(c)] for c in close) or ", ".join(names[:10])
+    index, close = find_name(target, names)
+    if index is not None:
+        return index
+    hint = ", ".join(close) or ", ".join(names[:10])
     raise ValueError(_("{name!r} is not one of the class names; closest: {closest}").format(name=target, closest=hint))
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .i18n import N_, _
+from ..i18n import N_, _
 
 
 class ImageError(ValueError):

@@ -16,7 +16,7 @@ import warnings
 from functools import lru_cache
 from importlib import resources
 
-from .i18n import _, language
+from ..i18n import _, language
 
 QUESTION_TYPES = ("multiple_choice", "many_choice")
 

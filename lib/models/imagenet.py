@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 
 import numpy as np
 
-from .downloads import fetch, keras_models_dir
-from .i18n import _
+from ..datasets.downloads import fetch, keras_models_dir
+from ..i18n import _
+from .names import find_name
 
 CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
 CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"  # as in keras.applications.imagenet_utils
@@ -36,16 +36,10 @@ def class_index(target: int | str) -> int:
         if not 0 <= int(target) < len(names):
             raise ValueError(_("class index {index} is outside 0..{last}").format(index=target, last=len(names) - 1))
         return int(target)
-
-    def norm(s: str) -> str:
-        return s.strip().lower().replace(" ", "_").replace("-", "_")
-
-    normalised = [norm(n) for n in names]
-    key = norm(str(target))
-    if key in normalised:
-        return normalised.index(key)
-    close = difflib.get_close_matches(key, normalised, n=5, cutoff=0.5)
-    hint = ", ".join(names[normalised.index(c)] for c in close) or _("none")
+    index, close = find_name(str(target), names)
+    if index is not None:
+        return index
+    hint = ", ".join(close) or _("none")
     raise ValueError(_("{name!r} is not an ImageNet class name; closest: {closest}").format(name=target, closest=hint))
 
 

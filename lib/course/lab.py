@@ -37,15 +37,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import metrics, training
-from .i18n import N_, _
-from .datasets import OXFORD_BREEDS, breed_of, species_of
-
-CAT_BREEDS = frozenset({
-    "Abyssinian", "Bengal", "Birman", "Bombay", "British_Shorthair", "Egyptian_Mau", "Maine_Coon",
-    "Persian", "Ragdoll", "Russian_Blue", "Siamese", "Sphynx",
-})
-"""The 12 cat breeds of the Oxford-IIIT Pet dataset (Parkhi et al., 2012); the other 25 are dogs."""
+from ..evaluation import metrics
+from ..models import heads
+from ..training import fit
+from ..i18n import N_, _
+from ..datasets.oxford import OXFORD_BREEDS, breed_of
 
 HEAD_LEARNING_RATE = 1e-3
 """The learning rate of stage 1 (a fresh head); a fine-tuning rate must be lower."""
@@ -176,8 +172,8 @@ def hint(name: str) -> None:
 
 def _kit_functions() -> dict:
     """code object -> name of every kit function an answer may not be (or call)."""
-    fns = [training.build_classifier, training.unfreeze_top, training.freeze_backbone,
-           training.compile_for_training, training.train_head, training.fine_tune,
+    fns = [heads.build_classifier, heads.unfreeze_top, heads.freeze_backbone,
+           fit.compile_for_training, fit.train_head, fit.fine_tune,
            metrics.top_k_accuracy, metrics.species_accuracy, metrics.species_report, breed_of,
            _reference_head, _reference_unfreeze, _reference_recompile, _reference_species_accuracy]
     return {f.__code__: f.__name__.lstrip("_") for f in fns}
@@ -272,7 +268,7 @@ def _test_breed(fn) -> str | None:
 
 
 def _split_reference(trainval, **_):
-    return training.carve_validation(trainval)
+    return fit.carve_validation(trainval)
 
 
 @exercise("validation_split", _split_reference, [
@@ -282,7 +278,7 @@ def _split_reference(trainval, **_):
     N_("Hand it the set to carve from; it gives back the pair (train, validation), with a fixed seed."),
 ])
 def _test_split(answer, trainval, test=None) -> str | None:
-    from .datasets import ImageSet
+    from ..datasets.imageset import ImageSet
 
     if not (isinstance(answer, tuple) and len(answer) == 2):
         return _("expected a pair (train, validation)")
@@ -403,7 +399,7 @@ def _test_head(fn, backbone, num_classes: int = 37) -> str | None:
     if not isinstance(model, keras.Model):
         return _("your function returned a {type}, not a Keras model").format(type=type(model).__name__)
     try:
-        kit_name = f"{training.pretrained_part(backbone).name}_transfer"
+        kit_name = f"{heads.pretrained_part(backbone).name}_transfer"
     except ValueError:
         kit_name = None
     if model.name == kit_name:
@@ -523,7 +519,7 @@ def _call_no_return(fn, *args) -> None:
 
 
 def _reference_recompile(model, learning_rate: float) -> None:
-    training.compile_for_training(model, learning_rate)
+    fit.compile_for_training(model, learning_rate)
 
 
 @exercise("fine_tune_learning_rate", lambda **_: 1e-4, [

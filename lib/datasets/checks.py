@@ -24,8 +24,8 @@ from typing import Iterable
 from PIL import Image, features
 from tqdm.auto import tqdm
 
-from .config import cache_dir
-from .i18n import _, language
+from ..config import cache_dir
+from ..i18n import _, language
 from .images import DECODE_ERRORS, HEIC_HELP, decode, heif_support, is_avif, is_heif
 
 _MAGIC = [

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .classes import log_probabilities, output_kind
+from ..models.classes import log_probabilities, output_kind
 
 __all__ = [
     "Objective",
@@ -151,7 +151,7 @@ def _class_indices(target):
     if isinstance(target, (list, tuple, np.ndarray)):
         return [_class_indices(t) for t in target]
     if isinstance(target, (str, np.str_)):
-        from .imagenet import class_index
+        from ..models.imagenet import class_index
 
         return class_index(str(target))
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):

@@ -28,10 +28,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .backbones import input_size
-from .classes import class_name, log_probabilities, output_kind, resolve_class
-from .datasets import demo_image
-from .images import ImageError, as_batch, load_image
+from ..models.backbones import input_size
+from ..models.classes import class_name, log_probabilities, output_kind, resolve_class
+from ..datasets.registry import demo_image
+from ..datasets.images import ImageError, as_batch, load_image
+from ..training.features import inference_fn
 
 __all__ = [
     "AdversarialResult",
@@ -137,13 +138,15 @@ class AdversarialResult:
 
 
 def psnr(original, changed, peak: float = 255.0) -> float:
-    """Peak signal-to-noise ratio between two images of 0-255 pixels, in dB (``inf`` if identical)."""
+    """Peak signal-to-noise ratio between two H x W x C images of 0-255 pixels, in dB (``inf`` if identical).
+
+    ``tf.image.psnr`` in float64 (``20 log10(peak) - 10 log10(MSE)``).
+    """
     a = np.asarray(original, dtype=np.float64)
     b = np.asarray(changed, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
-    mse = float(np.mean((a - b) ** 2))
-    return math.inf if mse == 0 else 10.0 * math.log10(peak**2 / mse)
+    return float(tf.image.psnr(a, b, max_val=peak))
 
 
 def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str] | None = None):
@@ -153,7 +156,7 @@ def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str
     """
     notes: list[str] = []
     x = _prepare_image(image, input_size(model), notes)
-    p = np.asarray(model.predict(x[None].astype("float32"), verbose=0)[0], dtype=np.float64)
+    p = np.asarray(inference_fn(model)(x[None].astype("float32"))[0], dtype=np.float64)
     if p.shape == (1,):
         p = np.array([1.0 - p[0], p[0]])
     order = np.argsort(p)[::-1][:k]
@@ -385,7 +388,7 @@ def _top_lines(pairs: list[tuple[str, float]]) -> str:
 
 def show_attack(result: AdversarialResult, k: int = 3, size: float = 3.6):
     """Original and adversarial image with their top-``k`` predictions, and the amplified change."""
-    from .plots import show_images
+    from ..plots import show_images
 
     peak = max(result.max_change, 1)
     titles = [

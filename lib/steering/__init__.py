@@ -1,0 +1,1 @@
+"""Steering a network: objectives, ideal images (what a class looks like to it), adversarial images."""

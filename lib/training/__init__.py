@@ -1,0 +1,1 @@
+"""Training: compiling, the fit recipes (head, then fine-tune), cached features, learning curves."""
