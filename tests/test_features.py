@@ -109,6 +109,17 @@ def test_cache_is_keyed_on_the_weights_themselves(toy_images, small_backbone, tm
     np.testing.assert_array_equal(tk.extract_features(small_backbone, images, progress=False)[0], after)
 
 
+def test_cache_tells_your_own_photos_from_tensorflow_decoded_ones(toy_images, small_backbone, tmp_path, monkeypatch):
+    """The same files read as your own photos (Pillow, EXIF rotation applied) are other pixels: their own cache entry."""
+    import dataclasses
+
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    images = toy_images.subset(range(0, 24, 3))
+    tk.extract_features(small_backbone, images, progress=False)
+    tk.extract_features(small_backbone, dataclasses.replace(images, decoder="pillow"), progress=False)
+    assert len(list((tmp_path / "cache" / "features").glob("*.npz"))) == 2
+
+
 @needs_shared
 def test_imagenet_and_random_weights_give_different_features(imagenet_weights, toy_images, tmp_path, monkeypatch):
     monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))

@@ -31,6 +31,8 @@ def _cache_key(model: keras.Model, images: ImageSet) -> str:
     h = hashlib.sha1()
     h.update(f"{model.name}|{model.input_shape}|{model.output_shape}|{model.count_params()}".encode())
     h.update(weights_fingerprint(model).encode())
+    if images.decoder != "tensorflow":  # your own photos (Pillow, turned upright): other pixels than before
+        h.update(f"decoder={images.decoder}".encode())
     for p in images.paths:
         st = os.stat(p)
         h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
