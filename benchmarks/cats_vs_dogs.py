@@ -11,7 +11,7 @@ test set and choose nothing. Four models:
 * ``linear_probe``: notebook 01's logistic regression on cached pooled MobileNet features;
 * ``frozen``: the classifier of :func:`~transferkit.build_classifier` on the frozen MobileNet v1
   (alpha 0.75, 224 px), its own head layers fitted on the cached features for 20 epochs, as in
-  notebook 02 (:func:`head_from_features`);
+  notebook 02 (``tk.train_classifier(..., head_of=model)``);
 * ``finetuned``: that model with blocks 6-13 unfrozen (BatchNorm frozen), recompiled with a low
   learning rate that decays to 0 along a cosine, trained with augmentation for a fixed number of
   epochs; the last epoch is kept.
@@ -55,6 +55,8 @@ from transferkit.evaluation import predict as evaluation  # noqa: E402
 from transferkit.training import fit as training  # noqa: E402
 from transferkit.models import heads  # noqa: E402
 
+HEAD_EPOCHS = 20  # notebook 02's stage 1: every epoch over the cached features, no early stopping
+
 # The notebook's settings (notebooks/02_cats_vs_dogs_finetune.ipynb).
 SCRATCH_SIZE = tk.pick(128, 64)
 SCRATCH_EPOCHS = tk.pick(9, 1)
@@ -84,9 +86,9 @@ def main() -> None:
     train = tk.load_dataset(args.dataset, "train")
     test = tk.load_dataset(args.dataset, "validation")
     fit, validation = training.carve_validation(train, seed=args.seed)
-    fit_ds = training.training_pipeline(fit, 224, shuffle=True, seed=args.seed)
-    val_ds = training.training_pipeline(validation, 224)
-    test_ds = training.training_pipeline(test, 224)
+    fit_ds = fit.as_tf(224, shuffle=True, seed=args.seed, cache=True)
+    val_ds = validation.as_tf(224, cache=True)
+    test_ds = test.as_tf(224, cache=True)
     accuracy, seconds = {}, {}
 
     # From scratch: random weights, the same photos (smaller), early stopping on the carved split.
@@ -94,11 +96,11 @@ def main() -> None:
     scratch = tk.scratch_cnn(train.num_classes, image_size=args.scratch_size, seed=args.seed)
     training.compile_for_training(scratch, 1e-3)
     stop = keras.callbacks.EarlyStopping("val_loss", patience=3, restore_best_weights=True)
-    hs = scratch.fit(training.training_pipeline(fit, args.scratch_size, shuffle=True, seed=args.seed),
-                     validation_data=training.training_pipeline(validation, args.scratch_size),
+    hs = scratch.fit(fit.as_tf(args.scratch_size, shuffle=True, seed=args.seed, cache=True),
+                     validation_data=validation.as_tf(args.scratch_size, cache=True),
                      epochs=args.scratch_epochs, callbacks=[stop], verbose=2)
     seconds["scratch"] = time.perf_counter() - t0
-    p, y = evaluation.predict_dataset(scratch, training.training_pipeline(test, args.scratch_size), progress=False)
+    p, y = evaluation.predict_dataset(scratch, test.as_tf(args.scratch_size, cache=True), progress=False)
     accuracy["scratch"] = tk.accuracy(y, p)
 
     # Linear probe (notebook 01): cached pooled features, logistic regression, early stopping on the carved split.
@@ -115,7 +117,7 @@ def main() -> None:
     # Stage 1: the classifier on the frozen network, its head trained on the cached features.
     model = heads.build_classifier(tk.load_backbone(), train.num_classes, seed=args.seed)
     t0 = time.perf_counter()
-    hh = training.head_from_features(model, fit_f, val_f, seed=args.seed)
+    _, hh = tk.train_classifier(fit_f, val_f, head_of=model, epochs=HEAD_EPOCHS, batch_size=32, patience=None, seed=args.seed)
     seconds["frozen"] = t_features + time.perf_counter() - t0
     p, y = evaluation.predict_dataset(model, test_ds, progress=False)
     accuracy["frozen"] = tk.accuracy(y, p)

@@ -26,6 +26,8 @@ import transferkit as tk  # noqa: E402
 from transferkit.training import fit as training  # noqa: E402
 from transferkit.models import heads  # noqa: E402
 
+HEAD_EPOCHS = 20  # notebook 02's stage 1: every epoch over the cached features, no early stopping
+
 SETTINGS = "conv_dw_10:3e-5:constant,conv_dw_10:3e-5:cosine,conv_dw_10:1e-4:cosine,conv_dw_6:3e-5:cosine,conv1:3e-5:cosine"
 
 
@@ -41,15 +43,15 @@ def main() -> None:
     features = tk.load_backbone()
     fit_f = tk.extract_features(features, fit, progress=False)
     val_f = tk.extract_features(features, validation, progress=False)
-    fit_ds = training.training_pipeline(fit, 224, shuffle=True, seed=args.seed)
-    val_ds = training.training_pipeline(validation, 224)
+    fit_ds = fit.as_tf(224, shuffle=True, seed=args.seed, cache=True)
+    val_ds = validation.as_tf(224, cache=True)
     print(f"dataset: {len(fit)} fit / {len(validation)} carved validation images; {args.epochs} epochs per setting")
 
     for setting in args.settings.split(","):
         first, rate, schedule = setting.split(":")
         keras.utils.set_random_seed(args.seed)
         model = heads.build_classifier(tk.load_backbone(), train.num_classes, seed=args.seed)
-        training.head_from_features(model, fit_f, val_f, seed=args.seed)
+        tk.train_classifier(fit_f, val_f, head_of=model, epochs=HEAD_EPOCHS, batch_size=32, patience=None, seed=args.seed)
         training.compile_for_training(model)
         start_loss, start_acc = model.evaluate(val_ds, verbose=0)
         heads.unfreeze_top(model, first)

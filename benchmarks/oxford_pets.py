@@ -123,8 +123,8 @@ def main() -> None:
 
     # 2. fine-tuning candidates, each starting from the probe's head; chosen on validation
     n = test.num_classes
-    train_ds = one_hot(tk.training_pipeline(train, 224, args.batch_size, shuffle=True), n)
-    val_ds = one_hot(tk.training_pipeline(val, 224, args.batch_size), n)
+    train_ds = one_hot(train.as_tf(224, args.batch_size, shuffle=True, cache=True), n)
+    val_ds = one_hot(val.as_tf(224, args.batch_size, cache=True), n)
     model = tk.build_classifier(backbone, n, seed=0)
     head = probe.get_layer("classifier").get_weights()
     base_weights = tk.pretrained_part(model).get_weights()

@@ -38,7 +38,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "models.imagenet": ("class_index", "class_names", "top_k",),
     "models.heads": ("augmentation_layers", "build_classifier", "freeze_backbone", "pretrained_part", "show_augmentation", "unfreeze_top",),
     "models.scratch": ("scratch_cnn",),
-    "training.fit": ("best_epoch", "carve_validation", "compile_for_training", "fine_tune", "head_from_features", "merge_histories", "train_head", "training_pipeline",),
+    "training.fit": ("best_epoch", "carve_validation", "compile_for_training", "fine_tune", "merge_histories", "train_head",),
     "training.features": ("extract_features", "train_classifier",),
     "training.curves": ("plot_learning_curves", "prepare_domain",),
     "evaluation.predict": ("most_confident_wrong", "plot_accuracy_comparison", "plot_confusion_matrix", "predict_dataset", "predict_image", "Prediction", "show_most_confident_wrong", "show_prediction",),

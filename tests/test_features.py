@@ -74,7 +74,7 @@ def test_features_are_cached_and_invalidated(toy_images, small_backbone, tmp_pat
     np.testing.assert_allclose(x1, direct, rtol=1e-4, atol=1e-4)
 
 
-def test_linear_classifier_learns_separable_features():
+def test_linear_probe_learns_separable_features():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(200, 16)).astype("float32")
     y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(int)

@@ -189,9 +189,9 @@ def test_save_and_load_round_trip_predicts_identically(pretrained, tmp_path):
     assert all(not l.trainable for l in _bn_layers(loaded))
 
 
-def test_training_pipeline_decodes_once_into_raw_pixels(shared_data):
+def test_cached_pipeline_decodes_once_into_raw_pixels(shared_data):
     images = tk.load_dataset("cats_and_dogs_filtered", "validation", per_class=5)
-    ds = training.training_pipeline(images, 96, batch_size=4)
+    ds = images.as_tf(96, batch_size=4, cache=True)
     batches = list(ds)
     x = np.concatenate([b[0] for b in batches])
     y = np.concatenate([b[1] for b in batches])
@@ -212,8 +212,8 @@ def test_frozen_stage_learns_cats_vs_dogs(imagenet_weights, shared_data):
     train = tk.load_dataset("cats_and_dogs_filtered", "train", per_class=50)
     val = tk.load_dataset("cats_and_dogs_filtered", "validation", per_class=30)
     model = heads.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
-    train_ds = training.training_pipeline(train, 224, batch_size=10, shuffle=True)
-    val_ds = training.training_pipeline(val, 224, batch_size=30)
+    train_ds = train.as_tf(224, batch_size=10, shuffle=True, cache=True)
+    val_ds = val.as_tf(224, batch_size=30, cache=True)
     h = training.train_head(model, train_ds, val_ds, epochs=2, learning_rate=3e-3, verbose=0)
     assert len(model.trainable_weights) == 2
     assert h.history["val_accuracy"][-1] >= 0.75, h.history  # chance is 0.5 (30 cats, 30 dogs)
@@ -261,7 +261,7 @@ def test_carve_validation_is_seeded_stratified_and_disjoint(shared_data):
     assert len(training.carve_validation(train, 0.1)[1]) == 200
 
 
-def test_head_from_features_trains_the_models_own_head(imagenet_weights, shared_data):
+def test_train_classifier_fits_the_models_own_head(imagenet_weights, shared_data):
     """Stage 1 on cached pooled features trains the model's own head layers: the full model answers as the head did."""
     import keras
 
@@ -274,7 +274,9 @@ def test_head_from_features_trains_the_models_own_head(imagenet_weights, shared_
     model = heads.build_classifier(tk.load_backbone(alpha=0.25), 2, seed=0)
     classifier = model.get_layer("classifier")
     before = [np.array(w) for w in classifier.weights]
-    history = training.head_from_features(model, fit_f, val_f, epochs=100)  # 80 photos: 3 steps an epoch
+    head, history = tk.train_classifier(fit_f, val_f, head_of=model, epochs=100, batch_size=32,
+                                        patience=None)  # 80 photos: 3 steps an epoch
+    assert head.get_layer("classifier") is classifier
     assert len(history.epoch) == 100  # every epoch runs: no early stopping
     after = classifier.get_weights()
     assert not np.allclose(before[0], after[0])
@@ -285,4 +287,4 @@ def test_head_from_features_trains_the_models_own_head(imagenet_weights, shared_
     assert (probs.argmax(1) == val.labels).mean() >= 0.85  # chance is 0.5
     assert len(model.trainable_weights) == 2  # the backbone is still frozen
     with pytest.raises(ValueError, match="256 features"):
-        training.head_from_features(model, (np.zeros((4, 10)), np.zeros(4)))
+        tk.train_classifier((np.zeros((4, 10)), np.zeros(4)), head_of=model)

@@ -88,29 +88,38 @@ def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32,
     return features, images.labels
 
 
-def linear_classifier(num_features: int, num_classes: int, dropout: float = 0.0, l2: float = 1e-4,
-                      learning_rate: float = 1e-3) -> keras.Model:
-    """Logistic regression (softmax) on pooled features, as a tiny Keras model."""
-    inputs = keras.Input((num_features,), name="features")
-    x = keras.layers.Dropout(dropout)(inputs) if dropout else inputs
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier",
-                                 kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)(x)
-    return compile_for_training(keras.Model(inputs, outputs, name="linear_probe"), learning_rate)
+def train_classifier(train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray] | None = None, *,
+                     head_of: keras.Model | None = None, epochs: int = 100, learning_rate: float = 1e-3,
+                     batch_size: int = 64, patience: int | None = 20, l2: float = 1e-4, seed: int = 0,
+                     verbose=0) -> tuple[keras.Model, keras.callbacks.History]:
+    """A softmax classifier fitted on cached ``(features, labels)``; returns ``(classifier, history)``.
 
-
-def train_classifier(train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray] | None = None,
-                     epochs: int = 100, batch_size: int = 64, seed: int = 0, verbose: int = 0, **kwargs):
-    """Trains :func:`linear_classifier` on cached features; returns ``(model, history)``.
-
-    Keeps the weights of the epoch with the lowest validation loss when ``validation`` is given.
+    By default a new linear probe, notebook 01's: ``Dense(classes, softmax)`` with an ``l2``
+    penalty. With ``head_of=model`` (from :func:`~transferkit.build_classifier`), ``model``'s own
+    ``"dropout"`` (if any) and ``"classifier"`` layers, the same objects, not copies: stage 1 of
+    notebook 02 on features from the same frozen network, and ``model`` holds the fitted weights
+    (augmentation never runs on cached features). Adam at ``learning_rate``; with ``validation`` and
+    ``patience`` training stops once the validation loss has not improved for ``patience`` epochs
+    and keeps the best epoch's weights; ``patience=None`` runs every epoch.
     """
-    keras.utils.set_random_seed(seed)
     x, y = train
-    num_classes = int(max(y.max(), validation[1].max() if validation is not None else 0)) + 1
-    model = linear_classifier(x.shape[1], num_classes, **kwargs)
-    callbacks = []
-    if validation is not None:
-        callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=20, restore_best_weights=True))
-    history = model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size,
-                        verbose=verbose, callbacks=callbacks)
+    keras.utils.set_random_seed(seed)
+    if head_of is None:
+        num_classes = int(max(y.max(), validation[1].max() if validation is not None else 0)) + 1
+        layers = [keras.layers.Dense(num_classes, activation="softmax", name="classifier",
+                                     kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)]
+        name = "linear_probe"
+    else:
+        classifier = head_of.get_layer("classifier")
+        if x.ndim != 2 or x.shape[1] != classifier.input.shape[-1]:
+            raise ValueError(f"the head takes {classifier.input.shape[-1]} features per image, got an array of shape {x.shape}")
+        names = [layer.name for layer in head_of.layers]
+        layers = ([head_of.get_layer("dropout")] if "dropout" in names else []) + [classifier]
+        name = "head"
+    model = compile_for_training(keras.Sequential([keras.Input((x.shape[1],), name="features"), *layers], name=name),
+                                 learning_rate)
+    stop = [] if validation is None or patience is None else [
+        keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True)]
+    history = model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, verbose=verbose,
+                        callbacks=stop)
     return model, history

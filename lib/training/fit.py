@@ -3,8 +3,8 @@
 The two-stage recipe (Chollet, *Deep Learning with Python*; the Keras transfer-learning guide):
 
 1. :func:`build_classifier` puts light augmentation and a fresh softmax head on a frozen backbone;
-   :func:`train_head` trains only that head (or :func:`head_from_features` fits the model's own
-   head layers in seconds on cached pooled features, as notebook 02 does).
+   :func:`train_head` trains only that head (or :func:`~transferkit.train_classifier` with ``head_of=model``
+   fits the model's own head layers in seconds on cached pooled features, as notebook 02 does).
 2. :func:`unfreeze_top` makes the top of the pretrained network trainable (BatchNorm layers stay
    frozen), and :func:`fine_tune` **recompiles** with a lower learning rate and continues, either
    with early stopping on the validation loss (keeping the best epoch's weights) or, as notebook 02
@@ -30,7 +30,7 @@ import keras
 
 from ..models.backbones import input_size
 from ..models.heads import freeze_backbone, pretrained_part
-from ..datasets.imageset import ImageSet, read_image_tf
+from ..datasets.imageset import ImageSet
 
 
 
@@ -51,32 +51,9 @@ def compile_for_training(model: keras.Model,
 # --------------------------------------------------------------------------- data
 
 
-def training_pipeline(images: ImageSet, image_size: int = 224, batch_size: int = 32, *, shuffle: bool = False,
-                      seed: int = 0, cache: bool = True):
-    """A ``tf.data`` pipeline of ``(float32 0-255 images, int32 labels)`` that decodes each file once.
-
-    Decoded, resized images are kept in memory as uint8 (``cache``; 2,000 images at 224 px take
-    about 300 MB), so later epochs skip JPEG decoding; the training set is reshuffled every epoch.
-    """
-    import tensorflow as tf
-
-    ds = tf.data.Dataset.from_tensor_slices((images.paths, images.labels.astype("int32")))
-
-    def load(path, label):  # kept as uint8: a quarter of the memory in the cache
-        return tf.saturate_cast(tf.round(read_image_tf(path, (image_size, image_size), images.decoder)), tf.uint8), label
-
-    ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
-    if cache:
-        ds = ds.cache()
-    if shuffle:
-        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32), y))
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
 def _as_dataset(data, model: keras.Model, batch_size: int, shuffle: bool):
     if isinstance(data, ImageSet):
-        return training_pipeline(data, input_size(model), batch_size, shuffle=shuffle)
+        return data.as_tf(input_size(model), batch_size, shuffle=shuffle, cache=True)
     return data
 
 
@@ -95,7 +72,7 @@ def train_head(model: keras.Model, train_ds, val_ds, *, epochs: int, learning_ra
     """Stage 1: freezes the pretrained network, compiles, and trains the new head for ``epochs``.
 
     ``train_ds``/``val_ds`` are ``tf.data`` pipelines of ``(images, labels)`` or :class:`ImageSet`\\ s
-    (turned into cached pipelines by :func:`training_pipeline`).
+    (read through ``ImageSet.as_tf(..., cache=True)``).
     """
     freeze_backbone(model)
     compile_for_training(model, learning_rate)
@@ -147,34 +124,6 @@ def carve_validation(train: ImageSet, fraction: float = VALIDATION_FRACTION, see
     """
     fit, held = train.split(fraction, seed)
     return fit.subset(range(len(fit)), f"{train.name}[fit]"), held.subset(range(len(held)), f"{train.name}[carved validation]")
-
-
-HEAD_EPOCHS = 20
-"""Epochs of stage 1 on cached features in notebooks 02 and 03 (every one runs; each takes a fraction of a second)."""
-
-
-def head_from_features(model: keras.Model, train_features: tuple, val_features: tuple | None = None, *,
-                       epochs: int = HEAD_EPOCHS, learning_rate: float = 1e-3, batch_size: int = 32, seed: int = 0,
-                       verbose=0) -> keras.callbacks.History:
-    """Stage 1 on cached pooled features: fits ``model``'s own head, as notebook 02 writes it.
-
-    The pretrained network is frozen and runs in inference mode, so a photo's pooled features are the
-    same in every epoch: ``train_features``/``val_features`` are ``(features, labels)`` from
-    :func:`~transferkit.extract_features` with the same network. The head is a ``keras.Sequential`` of
-    ``model``'s own ``"dropout"`` (if any) and ``"classifier"`` layers, the same objects, not copies: it is
-    compiled (Adam at ``learning_rate``) and fitted for every one of ``epochs`` (no early stopping), and
-    ``model`` holds the fitted weights. Augmentation layers never run on cached features.
-    Returns the head's history.
-    """
-    classifier = model.get_layer("classifier")
-    x, y = train_features
-    if x.ndim != 2 or x.shape[1] != classifier.input.shape[-1]:
-        raise ValueError(f"the head takes {classifier.input.shape[-1]} features per image, got an array of shape {x.shape}")
-    layers = [model.get_layer("dropout")] if "dropout" in [layer.name for layer in model.layers] else []
-    keras.utils.set_random_seed(seed)
-    head = keras.Sequential([keras.Input((x.shape[1],)), *layers, classifier], name="head")
-    compile_for_training(head, learning_rate)
-    return head.fit(x, y, validation_data=val_features, epochs=epochs, batch_size=batch_size, verbose=verbose)
 
 
 def merge_histories(h1, h2) -> dict:
