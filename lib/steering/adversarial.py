@@ -33,6 +33,7 @@ from ..models.classes import class_name, log_probabilities, output_kind, resolve
 from ..datasets.registry import demo_image
 from ..datasets.images import ImageError, as_batch, load_image
 from ..training.features import inference_fn
+from .callbacks import Callback, CallbackList, History, Progress
 
 __all__ = [
     "AdversarialResult",
@@ -249,6 +250,7 @@ def adversarial_image(
     outputs: str = "auto",
     class_names: Sequence[str] | None = None,
     progress: bool = False,
+    callbacks: Sequence[Callback] = (),
 ) -> AdversarialResult:
     """A bounded adversarial version of ``image`` that ``model`` classifies as ``target``.
 
@@ -268,6 +270,9 @@ def adversarial_image(
       since the rounding undoes any smaller step); ``steps=1, step_size=epsilon`` is FGSM.
     * ``confidence`` - success also needs p(target) (untargeted: p(new top-1)) >= this.
     * ``early_stop`` - stop at the first successful image; otherwise run all ``steps``.
+    * ``callbacks`` - :class:`~transferkit.steering.callbacks.Callback` objects; ``on_step`` gets
+      each history entry (the original first); ``progress=True`` adds a
+      :class:`~transferkit.steering.callbacks.Progress` bar of ``score``.
 
     Returns the image after the last step taken. Every image the loop looks at is a uint8 image,
     i.e. what a PNG file would hold. A target that already is the top-1 class returns at once
@@ -306,6 +311,9 @@ def adversarial_image(
     goal = None if target is None else resolve_class(target, class_names, n_classes)
     cls, direction = (true, 1.0) if goal is None else (goal, -1.0)  # untargeted: push log p(label) down
     cls_tensor = tf.constant(cls, tf.int32)
+    history = History()
+    watch = CallbackList([history, *callbacks, *([Progress("attack", "score")] if progress else [])])
+    watch.on_begin(steps)
 
     def succeeded(p: np.ndarray) -> bool:
         top = int(np.argmax(p))
@@ -313,25 +321,17 @@ def adversarial_image(
             return top == goal and p[goal] >= confidence
         return top != true and p[top] >= confidence
 
-    history: dict[str, list] = {k: [] for k in ("step", "loss", "score", "top1", "top1_probability", "success", "max_change")}
     common = dict(original=original, target=goal, label=true, epsilon=float(epsilon), notes=notes,
                   class_names=class_names)
 
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=steps, desc="attack", disable=not progress, leave=False)
     for step in range(steps + 1):
         # The model's answer on the current (whole-level) image, and the gradient there.
         outputs_now, loss, gradient = _loss_gradient(model, x, cls_tensor, direction, kind)
         p, loss = _probabilities(outputs_now, kind), float(loss)
         ok = succeeded(p)
-        history["step"].append(step)
-        history["loss"].append(loss)
-        history["score"].append(float(p[cls]))
-        history["top1"].append(int(np.argmax(p)))
-        history["top1_probability"].append(float(p.max()))
-        history["success"].append(ok)
-        history["max_change"].append(int(tf.reduce_max(tf.abs(x - orig)).numpy()))
+        watch.on_step(step, {"step": step, "loss": loss, "score": float(p[cls]), "top1": int(np.argmax(p)),
+                             "top1_probability": float(p.max()), "success": ok,
+                             "max_change": int(tf.reduce_max(tf.abs(x - orig)).numpy())})
         if step == 0 and ok and goal is not None:
             notes.append(f"the model already predicts {class_name(goal, class_names, n_classes)}; nothing to do")
         if (ok and (early_stop or step == 0)) or step == steps:
@@ -339,11 +339,9 @@ def adversarial_image(
         x = x - step_size * tf.sign(gradient)                # every pixel one step against the gradient
         x = tf.clip_by_value(x, orig - bound, orig + bound)  # projection onto the epsilon-ball
         x = tf.round(tf.clip_by_value(x, 0, 255))            # a real image: whole levels 0-255
-        bar.update(1)
-        bar.set_postfix(p=f"{p[cls]:.3f}")
-    bar.close()
+    watch.on_end()
     return AdversarialResult(image=x.numpy().astype(np.uint8), success=bool(ok), steps=step,
-                             original_probabilities=probs0, probabilities=p, history=history, **common)
+                             original_probabilities=probs0, probabilities=p, history=history.history, **common)
 
 
 def fgsm(

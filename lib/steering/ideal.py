@@ -22,7 +22,6 @@ with their top, or a Cats-vs-Dogs model of your own (``class_names=["cat", "dog"
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -31,10 +30,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 from PIL import Image
-from tqdm.auto import tqdm
 
 from ..datasets.images import as_batch
 from ..models.classes import class_name, log_probabilities, output_kind, resolve_class
+from .callbacks import Callback, CallbackList, History, Progress, Timer
 from .objectives import ClassScore, ImageNorm, Jitter, Objective, Sum, TotalVariation
 
 __all__ = ["IdealImageResult", "ideal_image", "ideal_images"]
@@ -64,7 +63,8 @@ class IdealImageResult:
     image. ``history`` holds one entry per step, index ``k`` describing the image after ``k``
     updates (float pixels): ``step``, ``prob`` (p(target)), ``tv`` (total variation, measured
     whether or not it was penalised), ``loss`` (weighted total) and each loss term's unweighted
-    value by name (``class_score``, ``total_variation``, ...).
+    value by name (``class_score``, ``total_variation``, ...). ``seconds``: wall-clock time of the
+    loop; ``first_step_seconds``: until its first record, which includes compiling the step.
     """
 
     image: np.ndarray
@@ -76,7 +76,7 @@ class IdealImageResult:
     seconds: float
     top: list[tuple[str, float]] = field(default_factory=list)
     objective: str = ""
-    first_step_seconds: float = 0.0  # includes compiling the step
+    first_step_seconds: float = 0.0
 
     @property
     def seconds_per_step(self) -> float:
@@ -131,6 +131,7 @@ def ideal_images(
     outputs: str = "auto",
     score: str = DEFAULT_SCORE,
     progress: bool = True,
+    callbacks: Sequence[Callback] = (),
 ) -> list[IdealImageResult]:
     """Optimise one image per target class, all in one batch (one compiled step for all).
 
@@ -152,6 +153,9 @@ def ideal_images(
     * ``stop_at`` - stop once every image's p(target) reaches it (checked on the uint8 image).
     * ``outputs`` - ``"logits"``, ``"probabilities"`` or ``"auto"`` (read the final activation).
       Logits give better-behaved gradients: ``load_backbone(include_top=True, classifier_activation=None)``.
+    * ``callbacks`` - :class:`~transferkit.steering.callbacks.Callback` objects; ``on_step`` gets
+      each recorded entry of the whole batch (arrays with one value per target); ``progress=True``
+      adds a :class:`~transferkit.steering.callbacks.Progress` bar.
     """
     if isinstance(targets, (str, int, np.integer)):
         raise TypeError("targets must be a list; use ideal_image(model, target) for one class")
@@ -205,31 +209,28 @@ def ideal_images(
         x.assign(tf.clip_by_value(x, 0.0, 255.0))
         return before, prob, tv, total, values
 
-    history: dict[str, list] = {}
-    start = time.perf_counter()
-    first_step = 0.0
-    bar = tqdm(total=steps, desc=f"ideal {', '.join(names)}"[:60], disable=not progress or steps == 0, leave=False)
+    history, timer = History(), Timer()
+    watchers = [history, timer, *callbacks]
+    if progress:
+        watchers.append(Progress(f"ideal {', '.join(names)}"[:60], "prob"))
+    watch = CallbackList(watchers)
+    watch.on_begin(steps)
     for k in range(steps):
         before, prob, tv, total, values = step()
-        _record(history, k, prob, tv, total, values)  # entry k: the image after k updates
-        p = prob.numpy()
-        if k == 0:
-            first_step = time.perf_counter() - start
-        bar.update(1)
-        bar.set_postfix(p=f"{p.min():.3f}")
-        if stop_at is not None and p.min() >= stop_at:
+        logs = _logs(k, prob, tv, total, values)  # entry k: the image after k updates
+        watch.on_step(k, logs)
+        if stop_at is not None and logs["prob"].min() >= stop_at:
             candidate = _to_uint8(before.numpy())
             if evaluate(tf.constant(candidate, tf.float32))[0].numpy().min() >= stop_at:
                 final, done = candidate, k
                 break
     else:
         done = steps
-        _record(history, steps, *evaluate(x.read_value()))
+        watch.on_step(steps, _logs(steps, *evaluate(x.read_value())))
         final = _to_uint8(x.numpy())
-    bar.close()
-    seconds = time.perf_counter() - start
+    watch.on_end()
     logp = log_probabilities(model(tf.constant(final, tf.float32), training=False), kind == "logits").numpy()
-    columns = {key: np.stack(v) for key, v in history.items()}
+    columns = history.arrays()
 
     results = []
     for i in range(n):
@@ -242,22 +243,20 @@ def ideal_images(
                 probability=float(np.exp(logp[i, indices[i]])),
                 history={key: v[:, i] for key, v in columns.items()},
                 steps=done,
-                seconds=seconds,
+                seconds=timer.seconds,
                 top=[(class_name(int(j), class_names, n_outputs), float(np.exp(logp[i, j]))) for j in top],
                 objective=f"{objective!r}" + (f", {shaker!r}" if shaker.active else ""),
-                first_step_seconds=first_step,
+                first_step_seconds=timer.first_step_seconds,
             )
         )
     return results
 
 
-def _record(history: dict, k: int, prob, tv, total, values) -> None:
-    history.setdefault("step", []).append(np.full(int(np.shape(prob)[0]), k))
-    history.setdefault("prob", []).append(np.asarray(prob))
-    history.setdefault("tv", []).append(np.asarray(tv))
-    history.setdefault("loss", []).append(np.asarray(total))
-    for name, v in values.items():
-        history.setdefault(name, []).append(np.asarray(v))
+def _logs(k: int, prob, tv, total, values) -> dict[str, np.ndarray]:
+    """One history entry of the batch: arrays with one value per image."""
+    logs = {"step": np.full(int(np.shape(prob)[0]), k), "prob": np.asarray(prob), "tv": np.asarray(tv),
+            "loss": np.asarray(total)}
+    return logs | {name: np.asarray(v) for name, v in values.items()}
 
 
 def _to_uint8(x: np.ndarray) -> np.ndarray:
