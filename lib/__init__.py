@@ -24,29 +24,29 @@ __version__ = "0.1.0"
 
 #: module (below transferkit) -> the public names it defines.
 _MODULES: dict[str, tuple[str, ...]] = {
-    "config": ("cache_dir", "data_root", "mode_banner", "pick", "quick_mode",),
+    "config": ("cache_dir", "pick",),
     "i18n": ("set_language",),
     "plots": ("plot_feature_maps", "plot_history", "show_images",),
-    "datasets.images": ("as_batch", "ImageError", "load_image",),
-    "datasets.checks": ("check_image", "scan_images", "ScanReport",),
+    "datasets.images": ("ImageError", "load_image",),
+    "datasets.checks": ("ScanReport",),
     "datasets.imageset": ("ImageSet",),
     "datasets.registry": ("dataset_dir", "demo_image", "load_dataset",),
     "datasets.oxford": ("OXFORD_BREEDS",),
-    "datasets.folders": ("load_folder",),
     "datasets.digits": ("digits_folder",),
-    "models.backbones": ("BACKBONES", "ImageNetPreprocessing", "load_backbone",),
+    "models.backbones": ("load_backbone",),
     "models.imagenet": ("class_index", "class_names", "top_k",),
     "models.heads": ("augmentation_layers", "build_classifier", "freeze_backbone", "pretrained_part", "show_augmentation", "unfreeze_top",),
     "models.scratch": ("scratch_cnn",),
-    "training.fit": ("best_epoch", "carve_validation", "compile_for_training", "fine_tune", "merge_histories", "train_head",),
+    "training.fit": ("carve_validation", "compile_for_training", "fine_tune", "train_head",),
     "training.features": ("extract_features", "train_classifier",),
     "training.curves": ("plot_learning_curves", "prepare_domain",),
-    "evaluation.predict": ("most_confident_wrong", "plot_accuracy_comparison", "plot_confusion_matrix", "predict_dataset", "predict_image", "Prediction", "show_most_confident_wrong", "show_prediction",),
-    "evaluation.metrics": ("accuracy", "confusion_matrix", "class_report", "ClassReport", "ConfusedPair", "most_confused", "per_class_accuracy", "plot_class_accuracy", "plot_class_counts", "show_confused_pairs", "species_accuracy", "species_report", "SpeciesReport", "top_k_accuracy",),
+    "evaluation.predict": ("plot_accuracy_comparison", "plot_confusion_matrix", "predict_dataset", "predict_image", "Prediction", "show_most_confident_wrong", "show_prediction",),
+    "evaluation.metrics": ("accuracy", "confusion_matrix", "class_report", "ClassReport", "ConfusedPair", "most_confused", "plot_class_accuracy", "plot_class_counts", "show_confused_pairs", "species_accuracy", "species_report", "SpeciesReport", "top_k_accuracy",),
     "steering.objectives": ("ClassScore", "ImageNorm", "Jitter", "TotalVariation",),
+    "steering.callbacks": ("Callback", "History", "Timer",),
     "steering.ideal": ("ideal_image", "ideal_images", "IdealImageResult",),
     "steering.ideal_plots": ("plot_ideal_history", "show_ideal",),
-    "steering.adversarial": ("adversarial_image", "AdversarialResult", "fgsm", "perturbation_image", "predict_top", "psnr", "show_attack",),
+    "steering.adversarial": ("adversarial_image", "AdversarialResult", "fgsm", "predict_top", "psnr", "show_attack",),
     "course.lab": ("check", "describe_counts", "hint",),
     "course.quiz": ("self_check",),
     "course.upload": ("upload_folder", "upload_photo",),
@@ -54,7 +54,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 _LIBRARIES = {"keras": "keras", "np": "numpy", "plt": "matplotlib.pyplot"}
 #: modules that import no TensorFlow (TensorFlow is imported, with its notices filtered, before any other).
-_TENSORFLOW_FREE = ("config", "i18n", "plots", "datasets.", "course.quiz", "course.upload")
+_TENSORFLOW_FREE = ("config", "i18n", "plots", "datasets.", "steering.callbacks", "course.quiz", "course.upload")
 
 # What `from transferkit import *` brings: the helpers and keras/np/plt, not the submodule names.
 __all__ = sorted([*_EXPORTS, *_LIBRARIES])

@@ -1,6 +1,6 @@
 """Plots the notebooks share: image grids and training curves.
 
-Every plot function of the kit returns its figure and never calls ``plt.show()``. A figure the
+Every plot function of the kit returns its figure and never calls pyplot's ``show``. A figure the
 function made itself is closed (pyplot forgets it), so Jupyter shows it exactly once: as the cell's
 value when the call ends the cell, or where the cell says ``display(fig)``; a script saves it with
 ``fig.savefig(...)``. Given ``ax=``, a function draws into the caller's figure and leaves it open.

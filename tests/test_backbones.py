@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from transferkit import ImageNetPreprocessing, as_batch, load_backbone, top_k
+from transferkit import load_backbone, top_k
+from transferkit.datasets.images import as_batch
+from transferkit.models.backbones import ImageNetPreprocessing
 from transferkit.models.backbones import BACKBONES, backbone_spec, base_layer_name, preprocess_input
 from conftest import SHARED, needs_shared
 from test_downloads import LocalServer, local_only  # noqa: F401 - fixture

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from transferkit import check_image, load_dataset, scan_images
+from transferkit import load_dataset
+from transferkit.datasets.checks import check_image, scan_images
 from transferkit.datasets.checks import inspect_image
 from conftest import SHARED, needs_shared
 

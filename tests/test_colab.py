@@ -236,7 +236,7 @@ def test_setup_cell_only_imports_where_the_kit_is_installed(tmp_path):
 
 def test_import_without_tensorflow_says_what_to_install_in_one_sentence():
     # `import transferkit` and the names that need no TensorFlow work; the first name that needs it says what to install
-    result = _python(_BLOCK.format(name="tensorflow") + "import transferkit as tk\nprint(tk.pick(1, 2), tk.mode_banner())\n"
+    result = _python(_BLOCK.format(name="tensorflow") + "import transferkit as tk\nfrom transferkit.config import mode_banner\nprint(tk.pick(1, 2), mode_banner())\n"
                      "tk.load_backbone")
     assert result.returncode == 1 and re.match(r"[12] transferkit:", result.stdout), result.stdout + result.stderr
     last = result.stderr.strip().splitlines()[-1]

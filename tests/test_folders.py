@@ -403,6 +403,6 @@ def test_a_folder_made_by_phones_and_browsers_loads_every_photo_upright_and_chan
         assert s.class_names[y[i]] == relative.split("/")[0]
         assert (load_image(p, size) == x[i]).all(), relative  # the very pixels predict_image gives the model
         assert (trained[i] == x[i]).all(), relative  # and training reads it the same way
-    assert [im.shape for im in s.images(size=None)] == [truth[Path(p).relative_to(root).as_posix()].shape
+    assert [im.shape for im in s.images(image_size=None)] == [truth[Path(p).relative_to(root).as_posix()].shape
                                                         for p in s.paths]  # what show() draws is upright too
     assert _state(root) == before  # nothing changed, added or removed on disk

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from transferkit import ImageError, as_batch, load_image
+from transferkit import ImageError, load_image
+from transferkit.datasets.images import as_batch
 
 
 def save(tmp_path, name, image, fmt):

@@ -116,3 +116,21 @@ def test_predicted_labels_and_mismatched_lengths():
         m.accuracy([0, 1, 2], [0, 1])
     with pytest.raises(ValueError, match="integer class ids"):
         m.accuracy([0.5, 1.0], [0, 1])
+
+
+def _top_k_by_hand(labels, scores, k):
+    """The lab's teaching reference: sort each row, keep k class ids, ask whether the label is among them."""
+    top = np.argsort(-np.asarray(scores), axis=1)[:, :k]
+    return float(np.mean(np.any(top == np.asarray(labels)[:, None], axis=1)))
+
+
+@pytest.mark.parametrize("num_classes", [2, 3, 37])
+def test_top_k_accuracy_is_scikit_learns_and_agrees_with_the_hand_written_reference(num_classes):
+    rng = np.random.default_rng(num_classes)
+    probs = rng.dirichlet(np.ones(num_classes), size=300)
+    labels = rng.integers(0, num_classes, size=300)
+    for k in sorted({1, 2, min(5, num_classes), num_classes}):
+        expected = _top_k_by_hand(labels, probs, k)
+        assert m.top_k_accuracy(labels, probs, k) == pytest.approx(expected)
+        assert m.top_k_accuracy(labels, np.log(probs), k) == pytest.approx(expected)  # logits too
+    assert m.top_k_accuracy(labels, probs, 1) == pytest.approx(m.accuracy(labels, probs))

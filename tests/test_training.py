@@ -165,11 +165,7 @@ def test_fine_tune_restores_the_best_epoch(small_model):
     assert not all(np.array_equal(a, b) for a, b in zip(final, seen[-1]))
 
 
-def test_merge_histories_pads_and_concatenates():
-    merged = training.merge_histories({"loss": [3, 2], "accuracy": [0.5, 0.6]}, {"loss": [1], "val_loss": [1.5]})
-    assert merged["loss"] == [3, 2, 1]
-    assert merged["accuracy"][:2] == [0.5, 0.6] and np.isnan(merged["accuracy"][2])
-    assert np.isnan(merged["val_loss"][:2]).all() and merged["val_loss"][2] == 1.5
+def test_best_epoch_is_the_lowest_validation_loss():
     assert training.best_epoch({"val_loss": [0.5, 0.3, 0.4]}) == 2
 
 

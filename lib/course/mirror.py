@@ -35,8 +35,9 @@ def _size(n: int) -> str:
 
 def default_folders() -> list[Path]:
     """The kit's download cache and Keras' weights cache (without importing Keras)."""
-    keras_home = Path(os.environ.get("KERAS_HOME") or Path("~") / ".keras").expanduser()
-    return [cache_dir("downloads"), keras_home / "models"]
+    from ..datasets.downloads import keras_models_dir
+
+    return [cache_dir("downloads"), keras_models_dir()]
 
 
 def served_files(folders: list[Path]) -> dict[str, Path]:

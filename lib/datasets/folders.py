@@ -15,7 +15,7 @@ registered datasets keep TensorFlow's decoder, see :func:`~transferkit.datasets.
 
 Without a ``validation`` folder, ``"train"`` and ``"validation"`` are a seeded, stratified split
 (``validation_fraction`` of each class held out) and ``"all"`` is every image. Every file is checked
-(:func:`~transferkit.scan_images`): files that are not images or do not decode, and junk that file
+(:func:`~transferkit.datasets.checks.scan_images`): files that are not images or do not decode, and junk that file
 managers leave (``.DS_Store``, ``Thumbs.db``, macOS ``._*`` files), are skipped and listed in
 ``.skipped`` by their path inside the folder (``cats/x4.webp``), never deleted or moved. Mistakes in
 the layout (no such folder, no class subfolders, one class, an empty class, images one folder too

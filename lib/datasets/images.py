@@ -87,7 +87,7 @@ def decode(data: bytes, upright: bool = True) -> Image.Image:
     return ImageOps.exif_transpose(im) if upright else im
 
 
-def load_image(source: str | Path | bytes, size: int | tuple[int, int] | None = None, *,
+def load_image(source: str | Path | bytes, image_size: int | tuple[int, int] | None = None, *,
                upright: bool = True) -> np.ndarray:
     """An image file (path or raw bytes) as an ``H x W x 3`` uint8 RGB array.
 
@@ -95,7 +95,7 @@ def load_image(source: str | Path | bytes, size: int | tuple[int, int] | None = 
     the module docstring). Grayscale, palette, CMYK and RGBA images are converted to RGB (transparency
     goes onto white). ``upright`` (default) applies the EXIF orientation a phone stores, so a photo
     taken upright loads upright; ``upright=False`` keeps the stored pixels, as ``tf.io.decode_jpeg``
-    does. With ``size`` the image is resized (bilinear, no crop) to ``size`` x ``size`` or to
+    does. With ``image_size`` the image is resized (bilinear, no crop) to ``image_size`` x ``image_size`` or to
     ``(height, width)``. Raises FileNotFoundError for a missing path and :class:`ImageError` for
     anything that is not a readable image.
     """
@@ -112,8 +112,8 @@ def load_image(source: str | Path | bytes, size: int | tuple[int, int] | None = 
         data = path.read_bytes()
     with open_image(data, name, upright) as im:
         image = _to_rgb(im)
-    if size is not None:
-        h, w = (size, size) if isinstance(size, int) else size
+    if image_size is not None:
+        h, w = (image_size, image_size) if isinstance(image_size, int) else image_size
         image = image.resize((w, h), Image.BILINEAR)
     return np.asarray(image, dtype=np.uint8)
 
@@ -128,18 +128,18 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def as_batch(images, size: int | None) -> np.ndarray:
-    """Images (paths, arrays or a mix) as one float32 batch ``N x size x size x 3`` of 0-255 pixels.
+def as_batch(images, image_size: int | None) -> np.ndarray:
+    """Images (paths, arrays or a mix) as one float32 batch ``N x image_size x image_size x 3`` of 0-255 pixels.
 
     Arrays may be uint8 or float in 0-255, grayscale (H x W) or with 1, 3 or 4 channels.
-    ``size=None`` keeps the images' own size (they must then all have the same size).
+    ``image_size=None`` keeps the images' own size (they must then all have the same size).
     """
     if isinstance(images, (str, Path, np.ndarray)) and not (isinstance(images, np.ndarray) and images.ndim == 4):
         images = [images]
     out = []
     for item in images:
         if isinstance(item, (str, Path, bytes)):
-            out.append(load_image(item, size))
+            out.append(load_image(item, image_size))
             continue
         arr = np.asarray(item)
         if arr.ndim == 2:
@@ -154,7 +154,7 @@ def as_batch(images, size: int | None) -> np.ndarray:
             if arr.size and float(np.nanmax(arr)) <= 1.0 and float(np.nanmin(arr)) >= 0.0 and arr.dtype.kind == "f":
                 raise ImageError(_("pixel values look like 0-1 floats; the kit's models take 0-255 pixels"))
             arr = np.clip(np.nan_to_num(arr), 0, 255).round().astype(np.uint8)
-        out.append(arr if size is None else np.asarray(Image.fromarray(arr).resize((size, size), Image.BILINEAR)))
+        out.append(arr if image_size is None else np.asarray(Image.fromarray(arr).resize((image_size, image_size), Image.BILINEAR)))
     if len({a.shape for a in out}) > 1:
         raise ImageError(_("images of different sizes cannot share a batch: {sizes}").format(
             sizes=sorted({a.shape[:2] for a in out})))

@@ -23,8 +23,8 @@ QUICK_IMAGES_PER_CLASS = 60
 """Quick mode (``TRANSFERKIT_QUICK=1``) keeps at most this many images per class and split."""
 
 
-def read_image_tf(path, size: tuple[int, int], decoder: str = "tensorflow"):
-    """Inside ``tf.data``: decode one image file to ``size`` float32 0-255 RGB pixels.
+def read_image_tf(path, image_size: tuple[int, int], decoder: str = "tensorflow"):
+    """Inside ``tf.data``: decode one image file to ``image_size`` float32 0-255 RGB pixels.
 
     The format is read from the file's content, not its name, so a PNG saved as ``.jpg`` loads like
     any other image. Two decoders (an :class:`ImageSet`'s ``decoder``):
@@ -33,7 +33,7 @@ def read_image_tf(path, size: tuple[int, int], decoder: str = "tensorflow"):
       ``tf.image.resize``, the EXIF orientation ignored. Exactly how their benchmark figures were
       made, and no extra work per image (the cats_and_dogs_filtered and Oxford photos carry no
       EXIF rotation anyway).
-    * ``"pillow"``, your own folders: each file read by :func:`~transferkit.load_image` at ``size``
+    * ``"pillow"``, your own folders: each file read by :func:`~transferkit.load_image` at ``image_size``
       (EXIF orientation applied; WebP, AVIF, HEIC with ``pillow-heif``; Pillow's bilinear resize,
       which smooths a 12-megapixel phone photo before shrinking it). Training, evaluation and
       :func:`~transferkit.predict_image` so give the model the very same pixels for a photo.
@@ -44,13 +44,13 @@ def read_image_tf(path, size: tuple[int, int], decoder: str = "tensorflow"):
         def read(file: bytes) -> np.ndarray:
             from .images import load_image
 
-            return load_image(file.decode(), size)
+            return load_image(file.decode(), image_size)
 
         image = tf.cast(tf.numpy_function(read, [path], tf.uint8, stateful=False), tf.float32)
     else:
         image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-        image = tf.image.resize(tf.cast(image, tf.float32), size)
-    return tf.ensure_shape(image, (*size, 3))
+        image = tf.image.resize(tf.cast(image, tf.float32), image_size)
+    return tf.ensure_shape(image, (*image_size, 3))
 
 
 @dataclass
@@ -165,7 +165,7 @@ class ImageSet:
         """
         import tensorflow as tf
 
-        size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+        height_width = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
         ds = tf.data.Dataset.from_tensor_slices((self.paths, self.labels.astype("int32")))
 
         def shuffled(ds):
@@ -173,23 +173,23 @@ class ImageSet:
 
         if cache:  # decoded once, kept as uint8 (a quarter of the memory), shuffled after the cache
             def load_uint8(path, label):
-                return tf.saturate_cast(tf.round(read_image_tf(path, size, self.decoder)), tf.uint8), label
+                return tf.saturate_cast(tf.round(read_image_tf(path, height_width, self.decoder)), tf.uint8), label
 
             ds = shuffled(ds.map(load_uint8, num_parallel_calls=tf.data.AUTOTUNE).cache())
             ds = ds.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32), y))
         else:  # file names shuffled before decoding: nothing held in memory
-            ds = shuffled(ds).map(lambda path, label: (read_image_tf(path, size, self.decoder), label),
+            ds = shuffled(ds).map(lambda path, label: (read_image_tf(path, height_width, self.decoder), label),
                                   num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle).batch(batch_size)
         if not labels:
             ds = ds.map(lambda x, y: x)
         return ds.prefetch(tf.data.AUTOTUNE)
 
-    def images(self, indices=None, size: int | None = None) -> list[np.ndarray]:
+    def images(self, indices=None, image_size: int | None = None) -> list[np.ndarray]:
         """Some images as uint8 arrays (for plots), the same way up as the pipeline reads them."""
         from .images import load_image
 
         indices = range(len(self)) if indices is None else indices
-        return [load_image(self.paths[i], size, upright=self.decoder == "pillow") for i in indices]
+        return [load_image(self.paths[i], image_size, upright=self.decoder == "pillow") for i in indices]
 
     def show(self, n: int = 8, seed: int = 0, ncols: int = 4):
         """A grid of ``n`` random images titled with their labels."""

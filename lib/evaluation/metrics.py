@@ -65,25 +65,31 @@ def _num_classes(y: np.ndarray, p: np.ndarray, num_classes: int | None, predicti
 
 
 def top_k_accuracy(labels, probabilities, k: int = 1) -> float:
-    """Fraction of images whose true class is among the ``k`` highest-scoring classes.
+    """Fraction of images whose true class is among the ``k`` highest-scoring classes: ``sklearn.metrics.top_k_accuracy_score``.
 
     ``probabilities`` is the N x C score array (any monotone scores work: logits too).
-    Returns NaN for an empty set. Ties are broken by class order.
+    Returns NaN for an empty set.
     """
+    from sklearn.metrics import top_k_accuracy_score
+
     y = _labels(labels)
-    probs = np.asarray(probabilities, dtype=np.float64)
-    if probs.ndim != 2:
-        raise ValueError(f"top-k needs the N x C score array, got shape {probs.shape}")
-    if len(probs) != len(y):
-        raise ValueError(f"{len(y)} labels but {len(probs)} rows of scores")
-    if not 1 <= k <= probs.shape[1]:
-        raise ValueError(f"k must be between 1 and the number of classes ({probs.shape[1]}), got {k}")
+    scores = np.asarray(probabilities, dtype=np.float64)
+    if scores.ndim != 2:
+        raise ValueError(f"top-k needs the N x C score array, got shape {scores.shape}")
+    if len(scores) != len(y):
+        raise ValueError(f"{len(y)} labels but {len(scores)} rows of scores")
+    num_classes = scores.shape[1]
+    if not 1 <= k <= num_classes:
+        raise ValueError(f"k must be between 1 and the number of classes ({num_classes}), got {k}")
     if len(y) == 0:
         return float("nan")
-    if y.min() < 0 or y.max() >= probs.shape[1]:
-        raise ValueError(f"labels must lie in 0..{probs.shape[1] - 1}")
-    top = np.argsort(-probs, axis=1, kind="stable")[:, :k]
-    return float(np.mean(np.any(top == y[:, None], axis=1)))
+    if y.min() < 0 or y.max() >= num_classes:
+        raise ValueError(f"labels must lie in 0..{num_classes - 1}")
+    if k == num_classes:  # every class is in the top C (scikit-learn would warn that the score is perfect)
+        return 1.0
+    if num_classes == 2:  # scikit-learn takes one score per image for two classes: how much class 1 leads
+        scores = scores[:, 1] - scores[:, 0]
+    return float(top_k_accuracy_score(y, scores, k=k, labels=np.arange(num_classes)))
 
 
 def accuracy(labels, predictions) -> float:

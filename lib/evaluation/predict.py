@@ -127,7 +127,7 @@ def show_most_confident_wrong(images: ImageSet, labels, probabilities: np.ndarra
     p = np.asarray(probabilities)
     titles = [f"true {names[labels[i]]}\npredicted {names[p[i].argmax()]} {p[i].max():.0%}\n{Path(images.paths[i]).name}"
               for i in idx]
-    return show_images(images.images(idx, size=None), titles, ncols=ncols,
+    return show_images(images.images(idx, image_size=None), titles, ncols=ncols,
                        suptitle=f"The {len(idx)} most confidently wrong of {len(labels)} images")
 
 

@@ -21,7 +21,7 @@ a split carved from the training set (:func:`carve_validation`) and test once.
 >>> h1 = train_head(model, fit, validation, epochs=3)
 >>> unfreeze_top(model, 0.3)
 >>> h2 = fine_tune(model, fit, validation, epochs=10)
->>> plot_history(merge_histories(h1, h2), marker_at=len(h1.epoch))
+>>> plot_history(h1), plot_history(h2)
 """
 
 from __future__ import annotations
@@ -124,18 +124,6 @@ def carve_validation(train: ImageSet, fraction: float = VALIDATION_FRACTION, see
     """
     fit, held = train.split(fraction, seed)
     return fit.subset(range(len(fit)), f"{train.name}[fit]"), held.subset(range(len(held)), f"{train.name}[carved validation]")
-
-
-def merge_histories(h1, h2) -> dict:
-    """The curves of two training stages as one history dict (for ``plot_history(..., marker_at=len(h1.epoch))``).
-
-    Keys missing from one stage are padded with NaN so every curve has one value per epoch.
-    """
-    a, b = getattr(h1, "history", h1), getattr(h2, "history", h2)
-    n1 = len(next(iter(a.values()), []))
-    n2 = len(next(iter(b.values()), []))
-    nan = float("nan")
-    return {k: list(a.get(k, [nan] * n1)) + list(b.get(k, [nan] * n2)) for k in dict.fromkeys([*a, *b])}
 
 
 def best_epoch(history, monitor: str = "val_loss") -> int:
