@@ -22,7 +22,7 @@ os.environ["TRANSFERKIT_CACHE"] = tempfile.mkdtemp(prefix="transferkit-bench-") 
 import tensorflow as tf  # noqa: E402
 
 import transferkit as tk  # noqa: E402
-from transferkit.training.features import inference_fn  # noqa: E402
+from transferkit.models.inference import inference_fn  # noqa: E402
 
 BATCH = 32
 ROUNDS = 3

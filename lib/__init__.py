@@ -31,7 +31,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "datasets.checks": ("ScanReport",),
     "datasets.imageset": ("ImageSet",),
     "datasets.registry": ("dataset_dir", "demo_image", "load_dataset",),
-    "datasets.oxford": ("OXFORD_BREEDS",),
+    "datasets.oxford": ("describe_counts", "OXFORD_BREEDS",),
     "datasets.digits": ("digits_folder",),
     "models.backbones": ("load_backbone",),
     "models.imagenet": ("class_index", "class_names", "top_k",),
@@ -47,7 +47,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "steering.ideal": ("ideal_image", "ideal_images", "IdealImageResult",),
     "steering.ideal_plots": ("plot_ideal_history", "show_ideal",),
     "steering.adversarial": ("adversarial_image", "AdversarialResult", "fgsm", "predict_top", "psnr", "show_attack",),
-    "course.lab": ("check", "describe_counts", "hint",),
+    "course.lab": ("check", "hint",),
     "course.quiz": ("self_check",),
     "course.upload": ("upload_folder", "upload_photo",),
 }

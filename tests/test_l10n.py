@@ -526,6 +526,7 @@ def test_a_pidgin_student_sees_the_unanswered_lab_and_a_layout_error_in_pidgin(i
     """TRANSFERKIT_LANG=pcm: the lab's verdict, hint and lent-answer line, and a folder-layout error, come out in
     the shipped Pidgin catalog's words; without it, in English."""
     from transferkit.course import lab
+    from transferkit.datasets.oxford import breed_of
     from transferkit.datasets import folders
     from transferkit.datasets.registry import demo_image, load_dataset
 
@@ -545,7 +546,7 @@ def test_a_pidgin_student_sees_the_unanswered_lab_and_a_layout_error_in_pidgin(i
 
     def run_lab_and_load() -> tuple[str, str]:
         i18n._state["language"] = None  # read TRANSFERKIT_LANG again, as a fresh kernel does
-        assert lab.check("breed_from_filename", ...) is lab.breed_of  # the reference is lent in any language
+        assert lab.check("breed_from_filename", ...) is breed_of  # the reference is lent in any language
         with pytest.raises(ValueError) as error:
             load_dataset(str(one_class))
         return capsys.readouterr().out, str(error.value)

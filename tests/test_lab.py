@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import transferkit as tk
-from transferkit.course import lab
+from transferkit.course import exercises, lab
 from transferkit.evaluation import metrics
 
 
@@ -59,7 +59,7 @@ def my_species_accuracy(labels, probs, class_names):
 @pytest.fixture(scope="module")
 def backbone():
     """A small stand-in for load_backbone: raw pixels in, a nested conv network, pooled features out."""
-    network = lab._toy_network("tiny_net")
+    network = exercises._toy_network("tiny_net")
     inputs = keras.Input((8, 8, 3), name="image")
     x = keras.layers.Rescaling(1 / 127.5, -1, name="preprocess")(inputs)
     return keras.Model(inputs, network(x, training=False), name="tiny_net_features")
@@ -143,7 +143,7 @@ def test_kit_functions_handed_in_are_refused(backbone):
                            lambda y, p, k: tk.evaluation.metrics.top_k_accuracy(y, p, k) + 0.0],
         "species_accuracy": [species_accuracy, lambda y, p, n: species_report(y, p, n).accuracy],
         "unfreeze": [unfreeze_top, lambda network, n: tk.unfreeze_top(network, n),
-                     lab._reference_unfreeze],
+                     exercises._reference_unfreeze],
         "recompile": [compile_for_training, lambda m, lr: fine_tune(m, None, None, epochs=1, learning_rate=lr)],
     }
     for name, answers in cases.items():

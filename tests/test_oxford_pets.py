@@ -136,7 +136,7 @@ def test_disguised_files_convert_in_memory_when_read_one_by_one(shared_data):
 def test_partial_copy_counts_are_reported(shared_data):
     trainval = tk.load_dataset("oxford_iiit_pet", "trainval", data_dir=shared_data, per_class=None)
     test = tk.load_dataset("oxford_iiit_pet", "test", data_dir=shared_data, per_class=None)
-    text = lab.describe_counts({"trainval": trainval, "test": test})
+    text = tk.describe_counts({"trainval": trainval, "test": test})
     assert f"trainval: {len(trainval)} images of 37/37 breeds" in text
     missing = [c for c, n in test.counts().items() if n == 0]
     assert missing and f"no images at all for {len(missing)} breeds" in text

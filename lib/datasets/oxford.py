@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+
 from ..i18n import _
 from .imageset import ImageSet, checked_set
 
@@ -73,3 +75,31 @@ def load_oxford_pets(root: Path, split: str, check: bool = True) -> ImageSet:
     s = checked_set(f"oxford_iiit_pet/{split}", paths, labels, list(OXFORD_BREEDS), {"species": species}, check=check)
     s.skipped = missing + s.skipped
     return s
+
+
+def describe_counts(sets: dict, few: int = 20) -> str:
+    """What a dataset holds: images per split, and the breeds with few (or no) images.
+
+    ``sets`` maps split names to :class:`~transferkit.ImageSet` objects of the same classes.
+    """
+    lines = []
+    for split, s in sets.items():
+        counts = np.array(list(s.counts().values()))
+        present = int((counts > 0).sum())
+        lines.append(_("{split}: {n} images of {present}/{total} breeds (per breed {low}-{high}, median {median}); "
+                       "{skipped} files skipped").format(
+            split=split, n=len(s), present=present, total=s.num_classes, low=counts.min(), high=counts.max(),
+            median=int(np.median(counts)), skipped=len(s.skipped)))
+    for split, s in sets.items():
+        counts = s.counts()
+        none = [c for c, n in counts.items() if n == 0]
+        short = [f"{c} ({n})" for c, n in counts.items() if 0 < n < few]
+        if none:
+            lines.append(_("{split}: no images at all for {n} breeds: {breeds}").format(
+                split=split, n=len(none), breeds=", ".join(none)))
+        if short:
+            lines.append(_("{split}: fewer than {few} images for {n} breeds: {breeds}").format(
+                split=split, few=few, n=len(short), breeds=", ".join(short)))
+    lines.append(_("Per-breed accuracy on a handful of images is noise: with 1 test image a breed scores {low} or "
+                   "{high}.").format(low="0%", high="100%"))
+    return "\n".join(lines)

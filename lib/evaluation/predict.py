@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from ..models.backbones import input_size
 from ..datasets.imageset import ImageSet
-from ..training.features import inference_fn
+from ..models.inference import inference_fn
 from ..datasets.images import ImageError, as_batch, load_image
 from ..plots import finished
 

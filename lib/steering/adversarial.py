@@ -32,7 +32,7 @@ from ..models.backbones import input_size
 from ..models.classes import class_name, log_probabilities, output_kind, resolve_class
 from ..datasets.registry import demo_image
 from ..datasets.images import ImageError, as_batch, load_image
-from ..training.features import inference_fn
+from ..models.inference import inference_fn
 from .callbacks import Callback, CallbackList, History, Progress
 
 __all__ = [
@@ -224,13 +224,6 @@ def _loss_gradient(model: keras.Model, x: tf.Tensor, cls: tf.Tensor, direction: 
     return outputs, loss, tape.gradient(loss, x)
 
 
-
-@tf.function  # compiled too: an eager forward pass costs several compiled gradient steps
-def _outputs(model: keras.Model, x: tf.Tensor) -> tf.Tensor:
-    """The model's outputs for the image ``x`` (H x W x 3), as a batch of one."""
-    return model(x[None], training=False)
-
-
 # --------------------------------------------------------------------------------------------
 # The attack
 # --------------------------------------------------------------------------------------------
@@ -305,7 +298,7 @@ def adversarial_image(
 
     # The original's probabilities fix the label and the number of classes.
     x = orig
-    probs0 = _probabilities(_outputs(model, x), kind)
+    probs0 = _probabilities(inference_fn(model)(x[None]), kind)
     n_classes = probs0.shape[-1]
     true = int(np.argmax(probs0)) if label is None else resolve_class(label, class_names, n_classes)
     goal = None if target is None else resolve_class(target, class_names, n_classes)

@@ -31,7 +31,8 @@ import numpy as np
 
 from ..models.backbones import base_layer_name
 from ..datasets.imageset import ImageSet
-from .features import extract_features, inference_fn
+from ..models.inference import predict_arrays
+from .features import extract_features
 from .fit import compile_for_training
 from ..plots import finished
 
@@ -126,12 +127,6 @@ def pixels(images: ImageSet, size: int) -> np.ndarray:
     return np.concatenate([np.round(x.numpy()).astype("uint8") for x in images.as_tf(size, 256, labels=False)])
 
 
-def _predict(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """``model(x)`` in inference mode, batch by batch (the kit's one compiled forward pass, :func:`inference_fn`)."""
-    forward = inference_fn(model)
-    return np.concatenate([np.asarray(forward(x[i:i + batch_size])) for i in range(0, len(x), batch_size)])
-
-
 def prepare_domain(train: ImageSet, test: ImageSet, backbone: keras.Model, pixel_size: int, *,
                    name: str | None = None, progress: bool = True) -> DomainData:
     """Each image of ``train`` and ``test`` once: as pixels, as activations below the last block, as features.
@@ -148,7 +143,7 @@ def prepare_domain(train: ImageSet, test: ImageSet, backbone: keras.Model, pixel
     frozen_top = make_top()
     return DomainData(name or train.name.split("/")[0], list(train.class_names), y_train, y_test,
                       pixels(train, pixel_size), pixels(test, pixel_size), a_train, a_test,
-                      _predict(frozen_top, a_train), _predict(frozen_top, a_test), make_top)
+                      predict_arrays(frozen_top, a_train), predict_arrays(frozen_top, a_test), make_top)
 
 
 # --------------------------------------------------------------------------- the loop (notebook 06's, for the benchmark)

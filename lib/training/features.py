@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
-import weakref
 
 import keras
 import numpy as np
 from tqdm.auto import tqdm
 
 from ..models.backbones import input_size
+from ..models.inference import inference_fn
 from ..config import cache_dir
 from ..datasets.imageset import ImageSet
 from .fit import compile_for_training
@@ -37,26 +36,6 @@ def _cache_key(model: keras.Model, images: ImageSet) -> str:
         st = os.stat(p)
         h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:20]
-
-
-_FORWARD: "weakref.WeakKeyDictionary[keras.Model, object]" = weakref.WeakKeyDictionary()
-
-
-def _forward(model: keras.Model, x):
-    return model(x, training=False)
-
-
-def inference_fn(model: keras.Model):
-    """``model(x, training=False)`` compiled once per model as a ``tf.function``.
-
-    A ``functools.partial``, not a lambda: TensorFlow counts traces per code object, so lambdas for
-    several models would share one count and warn of "excessive retracing" after a few models.
-    """
-    import tensorflow as tf
-
-    if model not in _FORWARD:
-        _FORWARD[model] = tf.function(functools.partial(_forward, model), reduce_retracing=True)
-    return _FORWARD[model]
 
 
 def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32, cache: bool = True,
