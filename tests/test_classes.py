@@ -45,3 +45,12 @@ def test_log_probabilities_of_a_binary_sigmoid_output():
     np.testing.assert_allclose(logp, [[math.log(0.25), math.log(0.75)]], rtol=1e-5)
     logp = log_probabilities(np.array([[math.log(3.0)]], "float32"), from_logits=True).numpy()
     np.testing.assert_allclose(np.exp(logp), [[0.25, 0.75]], rtol=1e-5)
+
+
+def test_top_k_names_the_highest_scores_with_your_names_or_class_numbers():
+    from transferkit import top_k
+
+    scores = [0.1, 0.7, 0.2]
+    assert top_k(scores, 2, ["cat", "dog", "fox"]) == [("dog", pytest.approx(0.7)), ("fox", pytest.approx(0.2))]
+    assert [name for name, _ in top_k(scores, 3)] == ["class 1", "class 2", "class 0"]
+    assert top_k(np.array([[0.3, 0.7]]), 1, ["cats", "dogs"])[0][0] == "dogs"  # a batch of one image

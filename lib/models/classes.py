@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Sequence
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from ..i18n import _
 from .names import find_name
 
-__all__ = ["resolve_class", "class_name", "output_kind", "log_probabilities"]
+__all__ = ["resolve_class", "class_name", "top_k", "output_kind", "log_probabilities"]
 
 _TINY = 1e-30
 
@@ -55,6 +56,16 @@ def class_name(index: int, class_names: Sequence[str] | None, n_outputs: int) ->
 
         return imagenet_names()[index]
     return f"class {index}"
+
+
+def top_k(scores, k: int = 3, class_names: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    """One image's ``k`` highest-scoring ``(class name, score)`` pairs, highest first.
+
+    Names as :func:`class_name` gives them: from ``class_names``, ImageNet's for 1000 scores, else ``"class <i>"``.
+    """
+    p = np.asarray(scores).reshape(-1)
+    order = np.argsort(p)[::-1][:k]
+    return [(class_name(int(i), class_names, len(p)), float(p[i])) for i in order]
 
 
 def _match_name(target: str, names: list[str]) -> int:

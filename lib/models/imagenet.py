@@ -1,4 +1,4 @@
-"""ImageNet class names: index <-> name look-ups and top-k decoding."""
+"""ImageNet class names: index <-> name look-ups (:func:`~transferkit.top_k` decodes a prediction)."""
 
 from __future__ import annotations
 
@@ -41,11 +41,3 @@ def class_index(target: int | str) -> int:
         return index
     hint = ", ".join(close) or _("none")
     raise ValueError(_("{name!r} is not an ImageNet class name; closest: {closest}").format(name=target, closest=hint))
-
-
-def top_k(probabilities, k: int = 3) -> list[tuple[str, float]]:
-    """The ``k`` most probable ``(class name, probability)`` pairs for one image."""
-    p = np.asarray(probabilities).reshape(-1)
-    order = np.argsort(p)[::-1][:k]
-    names = class_names()
-    return [(names[i], float(p[i])) for i in order]

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..models.backbones import input_size
-from ..models.classes import class_name, log_probabilities, output_kind, resolve_class
+from ..models.classes import class_name, log_probabilities, output_kind, resolve_class, top_k
 from ..datasets.registry import demo_image
 from ..datasets.images import ImageError, as_batch, load_image
 from ..models.inference import inference_fn
@@ -113,9 +113,7 @@ class AdversarialResult:
 
     def top_k(self, k: int = 3, original: bool = False) -> list[tuple[str, float]]:
         """``(name, probability)`` pairs of the adversarial image (or of the original)."""
-        p = self.original_probabilities if original else self.probabilities
-        order = np.argsort(p)[::-1][:k]
-        return [(self.name(int(i)), float(p[i])) for i in order]
+        return top_k(self.original_probabilities if original else self.probabilities, k, self.class_names)
 
     def summary(self) -> str:
         before = f"{self.name(self.label)} ({self.original_probabilities[self.label]:.2f})"
@@ -160,8 +158,7 @@ def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str
     p = np.asarray(inference_fn(model)(x[None].astype("float32"))[0], dtype=np.float64)
     if p.shape == (1,):
         p = np.array([1.0 - p[0], p[0]])
-    order = np.argsort(p)[::-1][:k]
-    return [(class_name(int(i), class_names, len(p)), float(p[i])) for i in order]
+    return top_k(p, k, class_names)
 
 
 def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:

@@ -32,7 +32,7 @@ import tensorflow as tf
 from PIL import Image
 
 from ..datasets.images import as_batch
-from ..models.classes import class_name, log_probabilities, output_kind, resolve_class
+from ..models.classes import class_name, log_probabilities, output_kind, resolve_class, top_k
 from .callbacks import Callback, CallbackList, History, Progress, Timer
 from .objectives import ClassScore, ImageNorm, Jitter, Objective, Sum, TotalVariation
 
@@ -234,7 +234,6 @@ def ideal_images(
 
     results = []
     for i in range(n):
-        top = np.argsort(logp[i])[::-1][:5]
         results.append(
             IdealImageResult(
                 image=final[i],
@@ -244,7 +243,7 @@ def ideal_images(
                 history={key: v[:, i] for key, v in columns.items()},
                 steps=done,
                 seconds=timer.seconds,
-                top=[(class_name(int(j), class_names, n_outputs), float(np.exp(logp[i, j]))) for j in top],
+                top=top_k(np.exp(logp[i]), 5, class_names),
                 objective=f"{objective!r}" + (f", {shaker!r}" if shaker.active else ""),
                 first_step_seconds=timer.first_step_seconds,
             )
