@@ -253,3 +253,23 @@ def test_kit_without_jitter_makes_the_notebook_loops_image(imagenet_logits, tv_w
     # apart; a different score, step size, schedule or TV weight moves pixels by 10 levels or more.
     assert np.abs(image.astype(int) - kit.image.astype(int)).max() <= 1
     np.testing.assert_allclose(probs, kit.history["prob"][:steps], atol=2e-3)
+
+
+def test_many_calls_compile_without_a_retracing_warning_and_without_a_log_filter(logits_model):
+    """Each call compiles its own step; TensorFlow must not warn of excessive retracing, and the kit hides nothing."""
+    import logging
+
+    import tensorflow as tf
+
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    logger = tf.get_logger()
+    logger.addHandler(handler)
+    try:
+        for seed in range(7):
+            ideal_image(logits_model, 1, steps=2, jitter=0, seed=seed, progress=False)
+    finally:
+        logger.removeHandler(handler)
+    assert not [r for r in records if "retracing" in r], records
+    assert not logger.filters, "the kit should not filter TensorFlow's log"

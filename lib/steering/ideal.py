@@ -21,7 +21,7 @@ with their top, or a Cats-vs-Dogs model of your own (``class_names=["cat", "dog"
 
 from __future__ import annotations
 
-import logging
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -38,15 +38,6 @@ from .objectives import ClassScore, ImageNorm, Jitter, Objective, Sum, TotalVari
 
 __all__ = ["IdealImageResult", "ideal_image", "ideal_images"]
 
-
-class _QuietRetracing(logging.Filter):
-    """Every call compiles its own step on purpose; hide TF's "excessive retracing" warning about it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "ideal_images.<locals>" not in record.getMessage()
-
-
-tf.get_logger().addFilter(_QuietRetracing())
 
 DEFAULT_STEPS = 200
 DEFAULT_TV_WEIGHT = 3000.0
@@ -189,12 +180,10 @@ def ideal_images(
         loss = tf.add_n([t.weight * values[t.name] for t in objective.terms()])
         return score_term.probability(outputs_), tv_meter.per_sample(images), loss, values
 
-    @tf.function
-    def evaluate(images):
+    def evaluate_images(images):
         return measure(images, model(images, training=False))
 
-    @tf.function
-    def step():
+    def update():
         before = x.read_value()
         with tf.GradientTape() as tape:
             tape.watch(before)
@@ -208,6 +197,11 @@ def ideal_images(
         optimizer.apply_gradients([(grad, x)])
         x.assign(tf.clip_by_value(x, 0.0, 255.0))
         return before, prob, tv, total, values
+
+    # Each call compiles its own step. Wrapped in a partial, each is its own function to TensorFlow,
+    # which counts retracing per code object and would warn of "excessive retracing" after a few calls.
+    evaluate = tf.function(functools.partial(evaluate_images))
+    step = tf.function(functools.partial(update))
 
     history, timer = History(), Timer()
     watchers = [history, timer, *callbacks]
