@@ -116,11 +116,12 @@ $(COLAB_VENV)/.installed: colab-constraints.txt requirements.txt
 # On Colab's versions: the English notebooks and solution(s) (strict; translations have byte-identical
 # code cells) and the tests of code whose behaviour depends on the versions of Keras,
 # TensorFlow, NumPy, Pillow, scikit-learn, matplotlib, ipywidgets, tqdm or jupyterquiz. The tests of
-# plain-Python logic (downloads and the mirror, folders and dataset layouts, metrics, classes,
+# plain-Python logic (downloads and the mirror, folders and dataset layouts, classes,
 # translations' catalogs) run on the local stack only. `make test-colab COLAB_TESTS=tests` runs all.
 COLAB_TESTS ?= tests/test_colab.py tests/test_package.py tests/test_backbones.py tests/test_training.py \
 	tests/test_lab.py tests/test_features.py tests/test_adversarial.py tests/test_ideal.py tests/test_images.py \
-	tests/test_checks.py tests/test_evaluation.py tests/test_curves.py tests/test_quiz.py
+	tests/test_checks.py tests/test_evaluation.py tests/test_curves.py tests/test_quiz.py tests/test_metrics.py \
+	tests/test_steering_callbacks.py
 COLAB_NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 COLAB_SOLUTIONS := $(sort $(wildcard notebooks/solutions/*.ipynb))
 
