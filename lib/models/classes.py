@@ -22,36 +22,36 @@ __all__ = ["resolve_class", "class_name", "top_k", "output_kind", "log_probabili
 _TINY = 1e-30
 
 
-def _n_classes(n_outputs: int) -> int:
-    return 2 if n_outputs == 1 else n_outputs
+def _num_classes(num_outputs: int) -> int:
+    return 2 if num_outputs == 1 else num_outputs
 
 
-def resolve_class(target: int | str, class_names: Sequence[str] | None, n_outputs: int) -> int:
+def resolve_class(target: int | str, class_names: Sequence[str] | None, num_outputs: int) -> int:
     """The class index of ``target``: an index, or a name (case-insensitive).
 
     Unknown names raise ValueError listing the closest names.
     """
-    n_classes = _n_classes(n_outputs)
+    num_classes = _num_classes(num_outputs)
     if isinstance(target, str):
         if class_names is not None:
             return _match_name(target, list(class_names))
-        if n_classes == 1000:
+        if num_classes == 1000:
             from .imagenet import class_index
 
             return class_index(target)
-        raise ValueError(_("a class name needs class_names=[...] for a model with {n} output(s)").format(n=n_outputs))
+        raise ValueError(_("a class name needs class_names=[...] for a model with {n} output(s)").format(n=num_outputs))
     if hasattr(target, "__index__") and not isinstance(target, bool):
-        if not 0 <= int(target) < n_classes:
-            raise ValueError(_("class index {index} is outside 0..{last}").format(index=target, last=n_classes - 1))
+        if not 0 <= int(target) < num_classes:
+            raise ValueError(_("class index {index} is outside 0..{last}").format(index=target, last=num_classes - 1))
         return int(target)
     raise TypeError(_("target must be a class index or name, not {type}").format(type=type(target).__name__))
 
 
-def class_name(index: int, class_names: Sequence[str] | None, n_outputs: int) -> str:
+def class_name(index: int, class_names: Sequence[str] | None, num_outputs: int) -> str:
     """The name of class ``index``: from ``class_names``, ImageNet's, or ``"class <index>"``."""
     if class_names is not None:
         return str(class_names[index])
-    if n_outputs == 1000:
+    if num_outputs == 1000:
         from .imagenet import class_names as imagenet_names
 
         return imagenet_names()[index]

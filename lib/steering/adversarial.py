@@ -296,9 +296,9 @@ def adversarial_image(
     # The original's probabilities fix the label and the number of classes.
     x = orig
     probs0 = _probabilities(inference_fn(model)(x[None]), kind)
-    n_classes = probs0.shape[-1]
-    true = int(np.argmax(probs0)) if label is None else resolve_class(label, class_names, n_classes)
-    goal = None if target is None else resolve_class(target, class_names, n_classes)
+    num_classes = probs0.shape[-1]
+    true = int(np.argmax(probs0)) if label is None else resolve_class(label, class_names, num_classes)
+    goal = None if target is None else resolve_class(target, class_names, num_classes)
     cls, direction = (true, 1.0) if goal is None else (goal, -1.0)  # untargeted: push log p(label) down
     cls_tensor = tf.constant(cls, tf.int32)
     history = History()
@@ -323,7 +323,7 @@ def adversarial_image(
                              "top1_probability": float(p.max()), "success": ok,
                              "max_change": int(tf.reduce_max(tf.abs(x - orig)).numpy())})
         if step == 0 and ok and goal is not None:
-            notes.append(f"the model already predicts {class_name(goal, class_names, n_classes)}; nothing to do")
+            notes.append(f"the model already predicts {class_name(goal, class_names, num_classes)}; nothing to do")
         if (ok and (early_stop or step == 0)) or step == steps:
             break
         x = x - step_size * tf.sign(gradient)                # every pixel one step against the gradient

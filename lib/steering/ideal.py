@@ -153,9 +153,9 @@ def ideal_images(
     if steps < 0:
         raise ValueError("steps must be >= 0")
     kind = output_kind(model, outputs)
-    n_outputs = int(model.output_shape[-1])
-    indices = [resolve_class(t, class_names, n_outputs) for t in targets]
-    names = [class_name(i, class_names, n_outputs) for i in indices]
+    num_outputs = int(model.output_shape[-1])
+    indices = [resolve_class(t, class_names, num_outputs) for t in targets]
+    names = [class_name(i, class_names, num_outputs) for i in indices]
     shaker = jitter if isinstance(jitter, Jitter) else Jitter(int(jitter or 0))
     h, w = (int(d) for d in model.input_shape[1:3])
     n = len(indices)
