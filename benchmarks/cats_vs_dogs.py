@@ -98,7 +98,7 @@ def main() -> None:
     stop = keras.callbacks.EarlyStopping("val_loss", patience=3, restore_best_weights=True)
     hs = scratch.fit(fit.as_tf(args.scratch_size, shuffle=True, seed=args.seed, cache=True),
                      validation_data=validation.as_tf(args.scratch_size, cache=True),
-                     epochs=args.scratch_epochs, callbacks=[stop], verbose=2)
+                     epochs=args.scratch_epochs, callbacks=[stop], verbose=2, shuffle=False)
     seconds["scratch"] = time.perf_counter() - t0
     p, y = evaluation.predict_dataset(scratch, test.as_tf(args.scratch_size, cache=True), progress=False)
     accuracy["scratch"] = tk.accuracy(y, p)

@@ -71,7 +71,8 @@ def stage_two(model, train_ds, val_ds, *, layers: int, learning_rate: float, lab
     start = model.evaluate(val_ds, verbose=0, return_dict=True)
     stop = keras.callbacks.EarlyStopping("val_nll", patience=patience, restore_best_weights=True, verbose=0)
     t = time.time()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[stop], verbose=0)
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[stop], verbose=0,
+                        shuffle=False)  # the pipeline shuffles itself; Keras' shuffle is for arrays
     seconds = time.time() - t
     losses = [start["nll"]] + history.history["val_nll"]
     accs = [start["categorical_accuracy"]] + history.history["val_categorical_accuracy"]
