@@ -1,3 +1,4 @@
 """The course around the library: lab checks, self-check quizzes, Colab uploads, the classroom mirror.
 
-Imports no TensorFlow at import time (the lab's checks import what they test when they run)."""
+``quiz``, ``upload`` and ``mirror`` import no TensorFlow; the lab's exercises (``exercises``) test
+Keras models, so ``lab`` loads what they test."""
