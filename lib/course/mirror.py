@@ -34,10 +34,10 @@ def _size(n: int) -> str:
 
 
 def default_folders() -> list[Path]:
-    """The kit's download cache and Keras' weights cache (without importing Keras)."""
-    from ..datasets.downloads import keras_models_dir
+    """The kit's download cache and Keras' weights cache, as this process's environment names them (no Keras)."""
+    from ..datasets.downloads import keras_models_dir_from_environment
 
-    return [cache_dir("downloads"), keras_models_dir()]
+    return [cache_dir("downloads"), keras_models_dir_from_environment()]
 
 
 def served_files(folders: list[Path]) -> dict[str, Path]:

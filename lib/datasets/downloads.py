@@ -64,18 +64,22 @@ def keras_models_dir() -> Path:
     """``$KERAS_HOME/models``: where ``keras.applications`` looks for weights before downloading them.
 
     Once Keras is loaded, the folder it chose when it started (Keras has no public accessor for it);
-    before that, Keras' own rule without importing it: ``$KERAS_HOME``, else ``~/.keras``, else
-    ``/tmp/.keras`` when the home folder is read-only.
+    before that, :func:`keras_models_dir_from_environment`.
     """
-    home = None
     if "keras" in sys.modules:
         try:
             from keras.src.backend.config import keras_home
 
-            home = keras_home()
+            return Path(keras_home()).expanduser() / "models"
         except ImportError:  # pragma: no cover - a Keras without that accessor
             pass
-    home = home or os.environ.get("KERAS_HOME")
+    return keras_models_dir_from_environment()
+
+
+def keras_models_dir_from_environment() -> Path:
+    """Keras' own rule for its weights folder, without importing Keras: ``$KERAS_HOME/models``, else
+    ``~/.keras/models``, else ``/tmp/.keras/models`` when the home folder is read-only."""
+    home = os.environ.get("KERAS_HOME")
     if not home:
         base = os.path.expanduser("~")
         home = os.path.join(base if os.access(base, os.W_OK) else "/tmp", ".keras")
