@@ -135,3 +135,11 @@ def test_fetch_fills_the_caches_the_mirror_serves(tmp_path, monkeypatch, local_o
         assert len(upstream.requests) == asked
     finally:
         upstream.close()
+
+
+def test_serves_the_keras_folder_the_environment_names_even_with_keras_loaded(tmp_path, monkeypatch):
+    """A teacher who points KERAS_HOME elsewhere gets that folder served, whatever Keras chose when it started."""
+    pytest.importorskip("keras")  # loaded: Keras has fixed its own folder for this process
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "elsewhere"))
+    assert mirror.default_folders() == [tmp_path / "cache" / "downloads", tmp_path / "elsewhere" / "models"]
