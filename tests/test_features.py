@@ -109,6 +109,54 @@ def test_cache_is_keyed_on_the_weights_themselves(toy_images, small_backbone, tm
     np.testing.assert_array_equal(tk.extract_features(small_backbone, images, progress=False)[0], after)
 
 
+def tiny_extractor(scale: float, offset: float = 0.0) -> keras.Model:
+    """Pixels, a weightless Rescaling layer, one conv layer, pooled: the shape of lesson 01's extractor."""
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.Rescaling(scale, offset)(inputs)  # auto-generated layer names: another each time
+    x = keras.layers.Conv2D(4, 3)(x)
+    return keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x), name="tiny_features")
+
+
+def test_cache_is_keyed_on_the_whole_model(toy_images, tmp_path, monkeypatch):
+    """Lesson 01's "Try it": the same weights behind another layer without weights (pixels scaled to 0..1
+    instead of -1..1) are another model with other features; the same model built again, whose layers get
+    other auto-generated names (as in a new process or a re-run cell), finds its cached entry."""
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    images = toy_images.subset(range(0, 24, 3))
+    keras.utils.set_random_seed(0)
+    minus_one_to_one, zero_to_one, zero_to_one_again = (tiny_extractor(1 / 127.5, -1), tiny_extractor(1 / 255),
+                                                        tiny_extractor(1 / 255))
+    for model in (zero_to_one, zero_to_one_again):
+        model.set_weights(minus_one_to_one.get_weights())
+    scaled, _ = tk.extract_features(minus_one_to_one, images, progress=False)
+    unscaled, _ = tk.extract_features(zero_to_one, images, progress=False)
+    direct = zero_to_one.predict(next(iter(images.as_tf(16, len(images), labels=False))), verbose=0)
+    np.testing.assert_allclose(unscaled, direct, rtol=1e-5, atol=1e-6)  # its own features, not the cached ones
+    assert np.abs(unscaled - scaled).max() > 0.1 * np.abs(scaled).max()
+    np.testing.assert_array_equal(tk.extract_features(zero_to_one_again, images, progress=False)[0], unscaled)
+    assert len(list((tmp_path / "cache" / "features").glob("*.npz"))) == 2
+
+
+class Scale(keras.layers.Layer):
+    """A layer built from an array, without get_config: Keras cannot describe its configuration."""
+
+    def __init__(self, factors):
+        super().__init__()
+        self.factors = factors
+
+    def call(self, x):
+        return x * self.factors
+
+
+def test_a_model_that_cannot_describe_itself_is_computed_every_time(toy_images, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    images = toy_images.subset(range(0, 24, 3))
+    inputs = keras.Input((16, 16, 3))
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(Scale(np.array([1.0, 2.0, 3.0]))(inputs)))
+    features, _ = tk.extract_features(model, images, progress=False)
+    assert features.shape == (8, 3) and not list((tmp_path / "cache").rglob("*.npz"))
+
+
 def test_cache_tells_your_own_photos_from_tensorflow_decoded_ones(toy_images, small_backbone, tmp_path, monkeypatch):
     """The same files read as your own photos (Pillow, EXIF rotation applied) are other pixels: their own cache entry."""
     import dataclasses

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 import keras
@@ -26,9 +27,47 @@ def weights_fingerprint(model: keras.Model) -> str:
     return h.hexdigest()
 
 
-def _cache_key(model: keras.Model, images: ImageSet) -> str:
+def architecture_fingerprint(model: keras.Model) -> str | None:
+    """A hash of ``model``'s whole configuration (every layer, nested models included, and how they connect),
+    the same in every process; None when a layer cannot describe itself (``get_config`` not implemented).
+
+    Layer names are replaced by their order of appearance: Keras numbers its automatic names
+    (``rescaling_3``) by what the process made before. ``trainable`` flags and the compile settings are
+    left out: features are computed in inference mode, where they change nothing.
+    """
+    try:
+        config = keras.saving.serialize_keras_object(model)
+    except NotImplementedError:
+        return None
+    names = _layer_names(config)
+    canonical: dict[str, str] = {}
+
+    def rename(value):
+        if isinstance(value, dict):
+            return {k: rename(v) for k, v in value.items() if k not in ("trainable", "compile_config")}
+        if isinstance(value, (list, tuple)):
+            return [rename(v) for v in value]
+        if isinstance(value, str) and value in names:
+            return canonical.setdefault(value, f"<layer {len(canonical)}>")
+        return value
+
+    return hashlib.sha1(json.dumps(rename(config), default=repr).encode()).hexdigest()
+
+
+def _layer_names(entry: dict) -> set[str]:
+    """The names of a serialized layer or model and of every layer inside it (its config's ``layers`` list)."""
+    config = entry.get("config") or {}
+    names = {config["name"]} if "name" in config else set()
+    return names.union(*(_layer_names(e) for e in config.get("layers", [])))
+
+
+def _cache_key(model: keras.Model, images: ImageSet) -> str | None:
+    """None when the model cannot be described (:func:`architecture_fingerprint`): then nothing is cached."""
+    architecture = architecture_fingerprint(model)
+    if architecture is None:
+        return None
     h = hashlib.sha1()
-    h.update(f"{model.name}|{model.input_shape}|{model.output_shape}|{model.count_params()}".encode())
+    h.update(architecture.encode())
     h.update(weights_fingerprint(model).encode())
     if images.decoder != "tensorflow":  # your own photos (Pillow, turned upright): other pixels than before
         h.update(f"decoder={images.decoder}".encode())
@@ -42,12 +81,15 @@ def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32,
                      progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(features, labels)`` for every image of ``images``, computed once and cached on disk.
 
-    The cache key covers the model (name, shapes and the values of all its weights, so random,
-    ImageNet and fine-tuned weights never share an entry) and every file's path, size and
-    modification time: changing any of them recomputes. Cached arrays live in
-    ``$TRANSFERKIT_CACHE/features``.
+    The cache key covers the model (its whole configuration, so a layer without weights such as the
+    input scaling counts, and the values of all its weights, so random, ImageNet and fine-tuned
+    weights never share an entry) and every file's path, size and modification time: changing any of
+    them recomputes. A model with a layer that cannot describe its configuration is never cached.
+    Cached arrays live in ``$TRANSFERKIT_CACHE/features``.
     """
-    path = cache_dir("features") / f"{images.name.replace('/', '_')}-{model.name}-{_cache_key(model, images)}.npz"
+    key = _cache_key(model, images) if cache else None
+    cache = key is not None
+    path = cache_dir("features") / f"{images.name.replace('/', '_')}-{model.name}-{key}.npz"
     if cache and path.exists():
         with np.load(path) as f:
             return f["features"], f["labels"]
