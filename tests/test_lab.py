@@ -288,17 +288,55 @@ def test_without_strict_mode_a_wrong_answer_is_a_cross_and_the_lab_goes_on(monke
     assert out.count("✗ top_k_accuracy") == 3 and "✓" not in out
 
 
-def test_an_error_in_the_answer_is_wrong_but_an_error_in_the_check_is_a_crash(monkeypatch):
-    status, message = lab.verify("top_k_accuracy", lambda y, p, k: 1 / 0)  # the student's code fails
+def test_an_error_in_the_answer_is_a_cross_with_its_message(backbone, capsys):
+    """The student's own code fails: their function, or the model it returns when the check runs it."""
+
+    class Broken(keras.layers.Layer):
+        def compute_output_shape(self, shape):  # builds without running call: fails on images only
+            return shape
+
+        def call(self, x):
+            raise ValueError("my layer is broken")
+
+    def model_that_fails(b, n):
+        model = add_head(b, n)
+        return keras.Model(model.input, Broken()(model.output))
+
+    status, message = lab.verify("top_k_accuracy", lambda y, p, k: 1 / 0)
     assert status == "wrong" and "ZeroDivisionError" in message
+    for answer, error in [(model_that_fails, "my layer is broken"), (lambda b, n: [][0], "IndexError")]:
+        status, message = lab.verify("head", answer, backbone=backbone, num_classes=37)
+        assert status == "wrong" and error in message, message
+    lab.check("head", model_that_fails, backbone=backbone, num_classes=37)
+    out = capsys.readouterr().out
+    assert "✗ head: your model raised ValueError" in out and "my layer is broken" in out
+
+
+@pytest.mark.parametrize("strict", ["0", "1"])
+def test_an_error_in_a_checks_own_code_is_the_kits_internal_error(monkeypatch, capsys, backbone, strict):
+    """Raised as an internal error naming the check, whatever the answer and the mode: never a ✗ blaming the
+    answer, never a lent reference."""
+    monkeypatch.setenv("TRANSFERKIT_STRICT", strict)
 
     def broken_test(answer):
         return {}["no such key"]  # a bug in the check itself, whatever the answer
 
+    def broken_reference(**_):
+        raise TypeError("the reference is broken")
+
     monkeypatch.setitem(lab.EXERCISES, "broken", lab.Exercise("broken", broken_test, lambda **_: 0, ["a hint"]))
-    for strict in ("0", "1"):
-        monkeypatch.setenv("TRANSFERKIT_STRICT", strict)
-        with pytest.raises(KeyError, match="no such key"):
-            lab.verify("broken", 42)
-        with pytest.raises(KeyError, match="no such key"):
-            lab.check("broken", 42)
+    monkeypatch.setitem(lab.EXERCISES, "broken_reference",
+                        lab.Exercise("broken_reference", lambda answer: "wrong", broken_reference, ["a hint"]))
+    for call in (lab.verify, lab.check):
+        with pytest.raises(lab.InternalCheckError, match="internal error in the kit's check 'broken'") as error:
+            call("broken", 42)
+        assert isinstance(error.value.__cause__, KeyError) and "no such key" in str(error.value)
+    if strict == "0":
+        with pytest.raises(lab.InternalCheckError, match="'broken_reference'.*the reference is broken"):
+            lab.check("broken_reference", 42)
+    # the head check's own batch of images is wrong (a bug in the kit): the student's right model is not blamed
+    monkeypatch.setattr(exercises, "_images_for", lambda model: np.zeros((2, 8, 8), "float32"))
+    with pytest.raises(lab.InternalCheckError, match="'head'"):
+        lab.check("head", add_head, backbone=backbone, num_classes=37)
+    out = capsys.readouterr().out
+    assert "✗" not in out and "LENT" not in out

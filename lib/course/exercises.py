@@ -197,8 +197,8 @@ def _test_head(fn, backbone, num_classes: int = 37) -> str | None:
     if other is model or getattr(other, "output_shape", (None,))[-1] != 5:
         return _("your function ignores num_classes (or hands back the same model every time): build a new head "
                  "per call")
-    shape = tuple(d or 224 for d in model.input_shape[1:])
-    x = np.random.default_rng(0).uniform(0, 255, size=(2, *shape)).astype("float32")
+    x = _images_for(backbone)
+    backbone(x, training=False)  # the check's own batch: the backbone takes it, or the check is broken
     try:
         p = np.asarray(model(x, training=False))
     except Exception as e:  # the student's model failed on a batch of images
@@ -207,6 +207,12 @@ def _test_head(fn, backbone, num_classes: int = 37) -> str | None:
     if not (np.all(p >= 0) and np.allclose(p.sum(axis=1), 1.0, atol=1e-3)):
         return _("the outputs are not probabilities (each image's should be >= 0 and sum to 1)")
     return None
+
+
+def _images_for(model):
+    """Two random 0-255 images of the size ``model`` takes (224 x 224 where it takes any size)."""
+    shape = tuple(d or 224 for d in model.input_shape[1:])
+    return np.random.default_rng(0).uniform(0, 255, size=(2, *shape)).astype("float32")
 
 
 def _toy_network(name: str = "toy_network"):

@@ -18,7 +18,8 @@ gets ``✗``: the kit's calls are watched while the answer runs.
 **Strict mode** (``TRANSFERKIT_STRICT=1``, for worked solutions in CI): an answer that is not right
 raises :class:`AnswerNotAccepted` (an ``AssertionError`` naming the exercise) instead of lending the
 reference. In any mode, an error in the student's code is a ``✗`` that names it, while an error in
-a check's own code is raised as it is: a broken check is a crash, never a verdict.
+a check's own code (its test or its reference answer) raises :class:`InternalCheckError` naming the
+check: a broken check is the kit's crash, never a verdict and never a lent answer.
 
 ``hint(name)`` prints the hints of an exercise, in words; ``EXERCISES`` lists them. ``verify``
 returns ``(status, message)`` without printing or lending anything (for tests). The exercises
@@ -28,6 +29,7 @@ themselves (their tests, hints and reference answers) live in :mod:`transferkit.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 from ..i18n import _
 from ..models.names import find_name
@@ -48,6 +50,20 @@ class AnswerNotAccepted(AssertionError):
     """Raised by :func:`check` in strict mode when an answer is wrong or missing; the message names the exercise."""
 
 
+class InternalCheckError(RuntimeError):
+    """Raised when a check's own code fails: a bug in the kit, not in the answer; the message names the check."""
+
+
+@contextmanager
+def _check_code(name: str):
+    """Whatever raises in here is the check's own code: the answer's errors arrive as verdicts (``AnswerFailed``)."""
+    try:
+        yield
+    except Exception as e:
+        raise InternalCheckError(_("internal error in the kit's check {name!r}, not in your answer: {error_type}: "
+                                   "{error}").format(name=name, error_type=type(e).__name__, error=e)) from e
+
+
 def _get(name: str) -> Exercise:
     names = list(EXERCISES)
     index, close = find_name(name, names)
@@ -61,21 +77,22 @@ def _get(name: str) -> Exercise:
 def verify(name: str, answer, **context) -> tuple[str, str]:
     """``("correct" | "wrong" | "missing", message)`` for an answer, printing nothing.
 
-    An error raised by the student's code is ``"wrong"``; an error raised by the check's own code propagates.
+    An error raised by the student's code is ``"wrong"``; one raised by the check's own code is an
+    :class:`InternalCheckError`.
     """
     ex = _get(name)
-    if _placeholder(answer) or _is_stub(answer):
-        return "missing", _("not answered yet")
-    kit = _kit_name(answer)
-    if kit:
-        return "wrong", _("that is the kit's own `{kit}`: the exercise is to write it yourself").format(kit=kit)
-    try:
-        problem = ex.test(answer, **context)
-    except NotAnswered as e:
-        return "missing", str(e) or _("not answered yet")
-    except (KitFunctionUsed, AnswerFailed) as e:
-        return "wrong", str(e)
-    # any other exception is a bug in the check itself: it propagates, with its traceback
+    with _check_code(name):
+        if _placeholder(answer) or _is_stub(answer):
+            return "missing", _("not answered yet")
+        kit = _kit_name(answer)
+        if kit:
+            return "wrong", _("that is the kit's own `{kit}`: the exercise is to write it yourself").format(kit=kit)
+        try:
+            problem = ex.test(answer, **context)
+        except NotAnswered as e:
+            return "missing", str(e) or _("not answered yet")
+        except (KitFunctionUsed, AnswerFailed) as e:
+            return "wrong", str(e)
     return ("correct", _("correct!")) if problem is None else ("wrong", problem)
 
 
@@ -95,6 +112,8 @@ def check(name: str, answer, **context):
         else:
             problem = _("exercise {name!r} is wrong ({variable}=1): {message}")
         raise AnswerNotAccepted(problem.format(name=name, variable=STRICT_VARIABLE, message=message))
+    with _check_code(name):  # before any verdict is printed: a reference that fails is the kit's crash
+        lent = ex.reference(**context)
     first_hint = _(ex.hints[0]) if ex.hints else ""
     if status == "missing":
         print("○ " + _("{name}: {message}. Hint: {hint}").format(name=name, message=message, hint=first_hint))
@@ -104,7 +123,7 @@ def check(name: str, answer, **context):
     # TRANSLATORS: keep "REFERENCE ANSWER LENT" in English (the lab's prose names it).
     print("  🔑 " + _("REFERENCE ANSWER LENT: the next cells run with the kit's answer to {name!r}, not yours; "
                      "the exercise stays open.").format(name=name))
-    return ex.reference(**context)
+    return lent
 
 
 def hint(name: str) -> None:
