@@ -233,6 +233,58 @@ def test_wrong_recompiles_and_rates_are_explained():
     assert lab.verify("fine_tune_learning_rate", "1e-5")[0] == "wrong"
 
 
+def test_recompile_is_tried_with_a_schedule_as_the_lab_passes_one():
+    def floats_only(model, learning_rate):
+        recompile(model, float(learning_rate))
+
+    def constant_for_schedules(model, learning_rate):
+        recompile(model, learning_rate if isinstance(learning_rate, float) else 1e-3)
+
+    assert "TypeError" in lab.verify("recompile", floats_only)[1]
+    assert "0.001" in lab.verify("recompile", constant_for_schedules)[1]
+
+
+def compiled_toy(learning_rate):
+    model = exercises._toy_model(exercises._toy_network())
+    recompile(model, learning_rate)
+    return model
+
+
+def test_the_compiled_model_holds_the_rate_the_lab_asks_for(capsys):
+    """Read from the optimizer the model was compiled with, schedules included: stage 1 at the lab's own rate
+    (1e-3), stage 2 at the FINE_TUNE_LR the student chose."""
+    fine_tune_lr, schedule = 1e-4, keras.optimizers.schedules.CosineDecay
+    assert lab.verify("compiled_learning_rate", compiled_toy(1e-3)) == ("correct", "correct!")
+    assert lab.verify("compiled_learning_rate", compiled_toy(schedule(fine_tune_lr, 100)),
+                      learning_rate=fine_tune_lr)[0] == "correct"
+    for model, asked in [(compiled_toy(1e-2), 1e-3), (compiled_toy(schedule(10 * fine_tune_lr, 100)), fine_tune_lr),
+                         (compiled_toy(fine_tune_lr), 1e-3)]:
+        status, message = lab.verify("compiled_learning_rate", model, learning_rate=asked)
+        assert status == "wrong" and f"{exercises._learning_rate(model.optimizer):g}" in message, message
+    uncompiled = exercises._toy_model(exercises._toy_network())
+    assert "not compiled" in lab.verify("compiled_learning_rate", uncompiled)[1]
+    # wrong: the kit compiles the same model at the rate asked for and lends it
+    model = compiled_toy(schedule(10 * fine_tune_lr, 100))
+    assert lab.check("compiled_learning_rate", model, learning_rate=fine_tune_lr) is model
+    assert exercises._learning_rate(model.optimizer) == pytest.approx(fine_tune_lr)
+    assert "✗ compiled_learning_rate" in capsys.readouterr().out
+
+
+def test_a_model_compiled_by_the_lent_recompile_gets_no_tick(capsys):
+    """The unanswered lab: its recompile is the kit's, so the compiled model is not the student's answer."""
+    lent_recompile = lab.check("recompile", lambda model, learning_rate: None)
+    model = exercises._toy_model(exercises._toy_network())
+    lent_recompile(model, keras.optimizers.schedules.CosineDecay(1e-4, 100))
+    optimizer = model.optimizer
+    assert lab.verify("compiled_learning_rate", model, learning_rate=1e-4)[0] == "missing"
+    assert lab.check("compiled_learning_rate", model, learning_rate=1e-4) is model
+    assert model.optimizer is optimizer  # right already: the lab goes on with its schedule
+    out = capsys.readouterr().out
+    assert "✓" not in out and out.count("○") == 2
+    recompile(model, 1e-3)  # the student's own compile
+    assert lab.verify("compiled_learning_rate", model)[0] == "correct"
+
+
 def test_wrong_numbers_never_show_the_expected_value():
     rng = np.random.default_rng(1)  # the top-k check's own test case
     probs, labels = rng.dirichlet(np.ones(6), size=50), rng.integers(0, 6, size=50)

@@ -31,8 +31,8 @@ class KitFunctionUsed(Exception):
 @dataclass
 class Exercise:
     """One exercise: ``test(answer, **context)`` returns None when right or says what is wrong
-    (raising :class:`NotAnswered` for placeholders); ``reference(**context)`` is the answer lent
-    to the rest of the lab."""
+    (raising :class:`NotAnswered` for placeholders); ``reference(answer=answer, **context)`` is the
+    answer lent to the rest of the lab in place of ``answer`` (most references ignore ``answer``)."""
 
     name: str
     test: Callable[..., str | None]

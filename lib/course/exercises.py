@@ -6,6 +6,8 @@ Each is registered with :func:`~transferkit.course.answers.exercise` under the n
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..datasets.oxford import OXFORD_BREEDS, breed_of
@@ -300,8 +302,23 @@ def _call_no_return(fn, *args) -> None:
         pass  # a placeholder body is caught before (``_is_stub``) or by what it did not do
 
 
-def _reference_recompile(model, learning_rate: float) -> None:
+_LENT_OPTIMIZERS: "weakref.WeakSet" = weakref.WeakSet()
+"""The optimizers of compiles the kit's lent recompile made: those models were not compiled by the student."""
+
+
+def _reference_recompile(model, learning_rate) -> None:
     fit.compile_for_training(model, learning_rate)
+    _LENT_OPTIMIZERS.add(model.optimizer)
+
+
+def _learning_rate(optimizer) -> float:
+    """The learning rate ``optimizer`` steps at: its rate, or its schedule's value at the optimizer's current step."""
+    return float(np.asarray(optimizer.learning_rate))
+
+
+def _compiled_at(model, learning_rate: float) -> bool:
+    """True when ``model`` is compiled and its optimizer steps at ``learning_rate``."""
+    return getattr(model, "compiled", False) and np.isclose(_learning_rate(model.optimizer), learning_rate, rtol=1e-3)
 
 
 @exercise("fine_tune_learning_rate", lambda **_: 1e-4, [
@@ -343,18 +360,17 @@ def _test_recompile(fn) -> str | None:
     stage1 = model.optimizer
     _reference_unfreeze(network, 5)
     lr = 3e-5
-    _call_no_return(fn, model, lr)
-    if not getattr(model, "compiled", False) or model.optimizer is None:
-        return _("after your function the model is not compiled")
-    if model.optimizer is stage1 and np.isclose(float(np.asarray(stage1.learning_rate)), HEAD_LEARNING_RATE):
-        raise NotAnswered(_("your function does not compile the model yet"))
-    if model.optimizer is stage1:
-        return _("the model still has its stage-1 optimizer: compile it again after unfreezing")
-    rate = model.optimizer.learning_rate
-    rate = float(np.asarray(rate(0) if callable(rate) else rate))
-    if not np.isclose(rate, lr, rtol=1e-3):
-        return _("the optimizer's learning rate is {rate:g}, not the learning_rate your function was given").format(
-            rate=rate)
+    for learning_rate in (lr, keras.optimizers.schedules.CosineDecay(lr, decay_steps=10)):  # the lab's stage 2: a schedule
+        _call_no_return(fn, model, learning_rate)
+        if not getattr(model, "compiled", False) or model.optimizer is None:
+            return _("after your function the model is not compiled")
+        if model.optimizer is stage1 and np.isclose(_learning_rate(stage1), HEAD_LEARNING_RATE):
+            raise NotAnswered(_("your function does not compile the model yet"))
+        if model.optimizer is stage1:
+            return _("the model still has its stage-1 optimizer: compile it again after unfreezing")
+        if not _compiled_at(model, lr):
+            return _("the optimizer's learning rate is {rate:g}, not the learning_rate your function was given").format(
+                rate=_learning_rate(model.optimizer))
     before = {id(w): np.array(w) for w in model.weights}
     try:
         model.train_on_batch(x, y)
@@ -366,6 +382,41 @@ def _test_recompile(fn) -> str | None:
         return _("one training step left the unfrozen layers unchanged: they must be trained after the recompile")
     if moved & _weight_ids(network.non_trainable_weights):
         return _("one training step changed frozen weights (BatchNorm statistics?)")
+    return None
+
+
+def _reference_compiled(answer, learning_rate: float = HEAD_LEARNING_RATE, **_):
+    """The lab's model compiled by the kit at ``learning_rate`` (constant), unless it already steps at that rate."""
+    if not _compiled_at(answer, learning_rate):
+        _reference_recompile(answer, learning_rate)
+    return answer
+
+
+@exercise("compiled_learning_rate", _reference_compiled, [
+    N_("The optimizer steps at the learning rate it was compiled with: the one this cell hands to your recompile, "
+       "unless your recompile changes it on the way."),
+    N_("With a schedule, the optimizer steps at the schedule's value, which starts at its initial rate: start it "
+       "at the rate this stage asks for, not a multiple of it."),
+    N_("Stage 1 trains a fresh head at the lab's rate, 1e-3; stage 2 at your FINE_TUNE_LR."),
+])
+def _test_compiled(model, learning_rate: float = HEAD_LEARNING_RATE) -> str | None:
+    """After a lab cell compiled ``model``: is its optimizer's learning rate the one this stage asks for?
+
+    Stage 1 asks for the lab's own rate (:data:`HEAD_LEARNING_RATE`, the default), stage 2 for
+    ``learning_rate=FINE_TUNE_LR``. A wrong compile is replaced by the kit's, at that rate (constant),
+    on the same model; a right one made by the kit's lent recompile is not the student's answer.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return _("expected the Keras model the lab compiled, got a {type}").format(type=type(model).__name__)
+    if not getattr(model, "compiled", False):
+        return _("the model is not compiled: run your recompile on it")
+    if not _compiled_at(model, learning_rate):
+        return _("the model's optimizer steps at a learning rate of {rate:g}, not at the {asked:g} asked for "
+                 "here").format(rate=_learning_rate(model.optimizer), asked=learning_rate)
+    if model.optimizer in _LENT_OPTIMIZERS:
+        raise NotAnswered(_("the kit's lent recompile compiled this model, not yours"))
     return None
 
 

@@ -113,7 +113,7 @@ def check(name: str, answer, **context):
             problem = _("exercise {name!r} is wrong ({variable}=1): {message}")
         raise AnswerNotAccepted(problem.format(name=name, variable=STRICT_VARIABLE, message=message))
     with _check_code(name):  # before any verdict is printed: a reference that fails is the kit's crash
-        lent = ex.reference(**context)
+        lent = ex.reference(answer=answer, **context)
     first_hint = _(ex.hints[0]) if ex.hints else ""
     if status == "missing":
         print("○ " + _("{name}: {message}. Hint: {hint}").format(name=name, message=message, hint=first_hint))
