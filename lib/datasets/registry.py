@@ -196,9 +196,15 @@ def download(name: str) -> Path:
     writable_folder(folder, "datasets")
     staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=folder))
     try:
-        for archive in archives:
+        for archive, spec in zip(archives, info["files"]):
             try:
-                _unpack(archive, staging)
+                if info.get("unpack") == "animal_silhouettes":  # a wheel of pickled arrays: checked, then PNG files
+                    from .silhouettes import write_silhouettes
+
+                    _verify(archive, spec)
+                    write_silhouettes(archive, staging)
+                else:
+                    _unpack(archive, staging)
             except OSError as e:
                 if e.errno not in (errno.ENOSPC, errno.EDQUOT):
                     raise
@@ -256,7 +262,8 @@ def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir:
     ``per_class`` caps the images per class (seeded choice); the default is no cap, or
     ``QUICK_IMAGES_PER_CLASS`` in quick mode. Splits: ``train``/``validation`` for
     ``cats_and_dogs_filtered``; ``trainval``/``test`` for ``oxford_iiit_pet`` (the official split);
-    ``train``/``validation`` (a seeded 80/20 split) or ``all`` for ``cats_vs_dogs``.
+    ``train``/``validation`` (a seeded 80/20 split of each class) or ``all`` for ``cats_vs_dogs`` and
+    ``animal_silhouettes``.
     """
     if isinstance(name, os.PathLike) or name not in registry():
         if isinstance(name, os.PathLike) or Path(name).expanduser().exists() or "/" in name or os.sep in name:
