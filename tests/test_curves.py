@@ -68,6 +68,19 @@ def test_bottom_then_top_is_exactly_the_backbone(tiny_backbone):
     np.testing.assert_allclose(np.asarray(make_top()(bottom(images))), whole, rtol=1e-4, atol=1e-5)
 
 
+def test_split_at_conv1_fine_tunes_the_whole_network(tiny_backbone):
+    """Notebook 06's silhouettes: the bottom only scales the pixels, the top is all of MobileNet (BatchNorm frozen)."""
+    bottom, make_top = curves.split_backbone(tiny_backbone, "conv1")
+    images = np.random.default_rng(1).uniform(0, 255, (2, 64, 64, 3)).astype("float32")
+    assert not bottom.weights
+    np.testing.assert_allclose(np.asarray(bottom(images)), images / 127.5 - 1, rtol=1e-6, atol=1e-6)
+    top = make_top()
+    np.testing.assert_allclose(np.asarray(top(bottom(images), training=False)),
+                               np.asarray(tiny_backbone(images, training=False)), rtol=1e-4, atol=1e-5)
+    trainable = {w.path.split("/")[-2] for w in top.trainable_weights}
+    assert {"conv1", "conv_dw_1", "conv_pw_13"} <= trainable and not any("bn" in name for name in trainable)
+
+
 def test_split_backbone_names_a_missing_layer(tiny_backbone):
     with pytest.raises(ValueError, match="has no layer 'conv_dw_99'"):
         curves.split_backbone(tiny_backbone, "conv_dw_99")

@@ -10,6 +10,7 @@ the model: feed it images exactly as they come off the disk.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import keras
@@ -183,7 +184,11 @@ def load_backbone(
         kwargs["pooling"] = pooling
     if weights == "imagenet":
         ensure_weights(name, kwargs.get("alpha"), include_top, size)
-    base = getattr(keras.applications, spec.constructor)(**kwargs)
+    with warnings.catch_warnings():
+        # Keras warns that sizes other than 128-224 get the 224 px weights: that is what we ask for
+        # (notebook 06 runs MobileNet on 64 px silhouettes); the convolutions work at any size.
+        warnings.filterwarnings("ignore", message=".*Weights for input shape", category=UserWarning)
+        base = getattr(keras.applications, spec.constructor)(**kwargs)
     base.trainable = trainable
 
     inputs = keras.Input((size, size, 3), name="image")

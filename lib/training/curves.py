@@ -9,14 +9,16 @@ fit four learners, score them on held-out images. This module keeps what is not 
 * :func:`split_backbone` - MobileNet cut below its last block, and fresh copies of that block;
 * :func:`plot_learning_curves` - the figure.
 
-The fine-tune trains only the *top block*, so everything below it is frozen and, without
-augmentation, gives the same output every epoch: those activations are computed once and the
-fine-tune runs on them in seconds. That is exact, not an approximation.
+The fine-tune trains MobileNet's top from ``fine_tune_from`` (its last block by default; the whole
+network from ``"conv1"``), so everything below it is frozen and, without augmentation, gives the same
+output every epoch: those activations are computed once and the fine-tune runs on them. That is
+exact, not an approximation.
 
 :func:`learning_curves` is the notebook's loop, for ``benchmarks/near_and_far.py``;
 ``tests/test_curves.py`` runs the notebook's own cells and checks that both give the same numbers.
 
 >>> near = prepare_domain(train, test, load_backbone(), pixel_size=64)
+>>> shapes = prepare_domain(train, test, load_backbone(input_size=64), pixel_size=28, fine_tune_from="conv1")
 >>> accuracy = learning_curves(near, [5, 10, 20, 50, None], augment=True)
 >>> plot_learning_curves(accuracy, [5, 10, 20, 50, None], near)
 """
@@ -37,7 +39,7 @@ from .fit import compile_for_training
 from ..plots import finished
 
 LEARNERS = {"pixels": "logistic regression on raw pixels", "scratch": "CNN from scratch",
-            "probe": "linear probe on ImageNet features", "finetuned": "fine-tuned (top block)"}
+            "probe": "linear probe on ImageNet features", "finetuned": "fine-tuned"}
 """The four learners of notebook 06, in the order the loop fits them."""
 
 FINE_TUNE_FROM = "conv_dw_13"
@@ -99,7 +101,8 @@ class DomainData:
     """One domain's images as each learner sees them (train and held-out test), plus a fresh-top factory.
 
     ``pixels_*``: uint8 images at ``pixel_size`` (for the raw-pixel learners); ``activations_*``: what
-    enters MobileNet's last block (7x7x768 per image); ``features_*``: MobileNet's pooled output (768).
+    enters the fine-tuned part of MobileNet (its last block: 7x7x768 per 224 px image);
+    ``features_*``: MobileNet's pooled output (768).
     """
 
     name: str
@@ -113,6 +116,7 @@ class DomainData:
     features_train: np.ndarray
     features_test: np.ndarray
     make_top: Callable[[], keras.Model]
+    fine_tune_from: str = FINE_TUNE_FROM
 
     def __repr__(self) -> str:
         def shape(a):
@@ -128,22 +132,25 @@ def pixels(images: ImageSet, size: int) -> np.ndarray:
 
 
 def prepare_domain(train: ImageSet, test: ImageSet, backbone: keras.Model, pixel_size: int, *,
-                   name: str | None = None, progress: bool = True) -> DomainData:
-    """Each image of ``train`` and ``test`` once: as pixels, as activations below the last block, as features.
+                   fine_tune_from: str = FINE_TUNE_FROM, name: str | None = None, progress: bool = True) -> DomainData:
+    """Each image of ``train`` and ``test`` once: as pixels, as activations below ``fine_tune_from``, as features.
 
     The activations come from :func:`split_backbone`'s bottom and are cached on disk
     (:func:`~transferkit.extract_features`), so a second run skips the slow part; the features are
-    a fresh top's output on them, the same numbers as ``backbone``'s pooled features.
+    a fresh top's output on them, the same numbers as ``backbone``'s pooled features. With
+    ``fine_tune_from="conv1"`` the top is the whole network and the activations are the scaled
+    images themselves (nothing to cache).
     """
     if list(train.class_names) != list(test.class_names):
         raise ValueError("train and test must have the same classes")
-    bottom, make_top = split_backbone(backbone)
-    a_train, y_train = extract_features(bottom, train, progress=progress)
-    a_test, y_test = extract_features(bottom, test, progress=progress)
+    bottom, make_top = split_backbone(backbone, fine_tune_from)
+    cache = bool(bottom.weights)  # a bottom without weights only scales pixels: cheaper to redo than to store
+    a_train, y_train = extract_features(bottom, train, cache=cache, progress=progress)
+    a_test, y_test = extract_features(bottom, test, cache=cache, progress=progress)
     frozen_top = make_top()
     return DomainData(name or train.name.split("/")[0], list(train.class_names), y_train, y_test,
                       pixels(train, pixel_size), pixels(test, pixel_size), a_train, a_test,
-                      predict_arrays(frozen_top, a_train), predict_arrays(frozen_top, a_test), make_top)
+                      predict_arrays(frozen_top, a_train), predict_arrays(frozen_top, a_test), make_top, fine_tune_from)
 
 
 # --------------------------------------------------------------------------- the loop (notebook 06's, for the benchmark)
@@ -194,7 +201,8 @@ def learning_curves(d: DomainData, sizes, *, augment: bool, scratch_steps: int, 
         probe.fit(repeated(d.features_train[fit], y), steps_per_epoch=probe_steps, verbose=0, shuffle=False)
         accuracy["probe"].append(float(probe.evaluate(d.features_test, d.y_test, verbose=0)[1]))
 
-        fine_tuned = compile_for_training(keras.Sequential([d.make_top(), probe.layers[-1]]), 1e-4)
+        rate = keras.optimizers.schedules.CosineDecay(1e-4, decay_steps=fine_tune_steps)
+        fine_tuned = compile_for_training(keras.Sequential([d.make_top(), probe.layers[-1]]), rate)
         fine_tuned.fit(repeated(d.activations_train[fit], y), steps_per_epoch=fine_tune_steps, verbose=0, shuffle=False)
         accuracy["finetuned"].append(float(fine_tuned.evaluate(d.activations_test, d.y_test, verbose=0)[1]))
     return accuracy
@@ -216,9 +224,11 @@ def plot_learning_curves(accuracy: dict[str, list[float]], sizes, d: DomainData,
     xs = [n if n is not None else len(d.y_train) / k for n in sizes]
     styles = {"pixels": ("tab:grey", "D"), "scratch": ("tab:red", "s"), "probe": ("tab:blue", "o"),
               "finetuned": ("tab:green", "^")}
+    part = {"conv1": "whole network", FINE_TUNE_FROM: "last block"}.get(d.fine_tune_from, f"from {d.fine_tune_from}")
+    labels = {**LEARNERS, "finetuned": f"{LEARNERS['finetuned']} ({part})"}
     for name, accs in accuracy.items():
         color, marker = styles.get(name, (None, "o"))
-        ax.plot(xs, accs, marker=marker, color=color, label=LEARNERS.get(name, name))
+        ax.plot(xs, accs, marker=marker, color=color, label=labels.get(name, name))
     ax.axhline(1 / k, color="grey", ls=":", lw=1, label=f"chance ({1 / k:.2f})")
     ax.set_xscale("log")
     ax.set_xticks(xs, ["all\n(%d)" % round(x) if n is None else str(n) for x, n in zip(xs, sizes)])
