@@ -12,7 +12,7 @@ export TRANSFERKIT_DATA ?= $(abspath $(SHARED))
 endif
 
 .PHONY: setup lab notebooks test test-units test-solutions test-translations test-browser browser-setup benchmarks \
-	offline-weights package-data clean-outputs colab-setup test-colab colab-url \
+	offline-weights package-data course-time clean-outputs colab-setup test-colab colab-url \
 	l10n l10n-extract l10n-update l10n-init l10n-compile l10n-render l10n-clean l10n-check l10n-stats
 
 setup: $(VENV)/.installed
@@ -104,7 +104,11 @@ test-browser: setup browser-setup offline-weights
 	$(if $(NOTEBOOKS),TRANSFERKIT_BROWSER_NOTEBOOKS="$(NOTEBOOKS)") $(VENV)/bin/pytest tests/browser -v -p no:cacheprovider
 
 benchmarks: setup offline-weights
-	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in $(filter-out benchmarks/course_time.py,$(wildcard benchmarks/*.py)); do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# The whole course in full mode, cold cache then warm (about an hour on 2 cores): time and peak memory per lesson.
+course-time: setup offline-weights
+	$(PY) benchmarks/course_time.py
 
 # Google Colab's versions (colab-constraints.txt; tensorflow-cpu of Colab's TensorFlow release) in a
 # second environment. The kit goes in the way a notebook's setup cell installs it in Colab: pip
