@@ -249,9 +249,13 @@ def test_kit_without_jitter_makes_the_notebook_loops_image(imagenet_logits, tv_w
     image, probs = _notebook_loop()["optimize"](imagenet_logits, 284, steps, tv_weight)  # 284: Siamese_cat
     kit = ideal_image(imagenet_logits, "Siamese_cat", steps=steps, tv_weight=tv_weight, jitter=0, progress=False)
     assert kit.target == 284 and image.dtype == kit.image.dtype == np.uint8
-    # Eager (notebook) and compiled (kit) arithmetic round differently, so a pixel may land one level
-    # apart; a different score, step size, schedule or TV weight moves pixels by 10 levels or more.
-    assert np.abs(image.astype(int) - kit.image.astype(int)).max() <= 1
+    # Eager (notebook) and compiled (kit) arithmetic round differently. Where a gradient is near 0 its
+    # sign can differ, and Adam's first steps move such a value by the whole step size: on some CPUs
+    # (AVX-512 and AMX kernels) 1.7% of the values end more than one level apart, 0.22 levels on
+    # average. A different score, step size (5 instead of 6), schedule or TV weight moves most values
+    # by more than one level, about 2 levels on average.
+    difference = np.abs(image.astype(int) - kit.image.astype(int))
+    assert difference.mean() < 0.5 and np.mean(difference > 1) < 0.05, (difference.mean(), np.mean(difference > 1))
     np.testing.assert_allclose(probs, kit.history["prob"][:steps], atol=2e-3)
 
 
