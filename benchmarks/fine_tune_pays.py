@@ -1,6 +1,6 @@
 """Where fine-tuning pays: animal silhouettes, far from ImageNet and with ~780 images per class.
 
-    python benchmarks/fine_tune_pays.py                        # seeds 0, 1, 2 (at most 15 minutes on 2 cores)
+    python benchmarks/fine_tune_pays.py                        # seeds 0, 1, 2 (meant for 15 minutes on 2 cores; 22 min measured, README)
     python benchmarks/fine_tune_pays.py --seeds 0              # one seed
     TRANSFERKIT_QUICK=1 python benchmarks/fine_tune_pays.py    # smoke run: 60 images per class, 1 epoch
 
