@@ -110,6 +110,9 @@ def test_prepare_domain_holds_each_image_once_as_pixels_activations_and_features
     assert (d.y_train == train.labels).all() and (d.y_test == test.labels).all() and len(d.y_test) == 4
     assert d.pixels_train.shape == (len(train), 16, 16, 3) and d.pixels_train.dtype == np.uint8
     assert d.activations_train.shape[1:] == (2, 2, 256) and d.features_train.shape == (len(train), 256)
+    assert d.activations_train.dtype == np.float16 and d.features_train.dtype == np.float32  # half the memory
+    from_stored = np.asarray(d.make_top()(d.activations_test))  # the top computes in float32 on them
+    np.testing.assert_allclose(from_stored, d.features_test, rtol=1e-2, atol=1e-3)
     pooled = np.asarray(tiny_backbone(next(iter(test.as_tf(64, batch_size=len(test), labels=False))), training=False))
     np.testing.assert_allclose(d.features_test, pooled, rtol=1e-3, atol=1e-4)  # the backbone's own features
     assert len(list((tmp_path / "cache" / "features").glob("*.npz"))) == 2  # activations cached on disk

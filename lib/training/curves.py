@@ -42,6 +42,10 @@ LEARNERS = {"pixels": "logistic regression on raw pixels", "scratch": "CNN from 
             "probe": "linear probe on ImageNet features", "finetuned": "fine-tuned"}
 """The four learners of notebook 06, in the order the loop fits them."""
 
+ACTIVATIONS_DTYPE = "float16"
+"""How :class:`DomainData` keeps the activations: half float32's memory (notebook 06 holds three domains
+at once); the top computes in float32 on them. The features are computed from the float32 activations."""
+
 FINE_TUNE_FROM = "conv_dw_13"
 """First layer of the default backbone (MobileNet v1) that the fine-tune trains: its last block."""
 
@@ -101,8 +105,8 @@ class DomainData:
     """One domain's images as each learner sees them (train and held-out test), plus a fresh-top factory.
 
     ``pixels_*``: uint8 images at ``pixel_size`` (for the raw-pixel learners); ``activations_*``: what
-    enters the fine-tuned part of MobileNet (its last block: 7x7x768 per 224 px image);
-    ``features_*``: MobileNet's pooled output (768).
+    enters the fine-tuned part of MobileNet (its last block: 7x7x768 per 224 px image), stored as
+    :data:`ACTIVATIONS_DTYPE`; ``features_*``: MobileNet's pooled output (768), float32.
     """
 
     name: str
@@ -137,7 +141,8 @@ def prepare_domain(train: ImageSet, test: ImageSet, backbone: keras.Model, pixel
 
     The activations come from :func:`split_backbone`'s bottom and are cached on disk
     (:func:`~transferkit.extract_features`), so a second run skips the slow part; the features are
-    a fresh top's output on them, the same numbers as ``backbone``'s pooled features. With
+    a fresh top's output on them, the same numbers as ``backbone``'s pooled features; the activations
+    are then kept as :data:`ACTIVATIONS_DTYPE` (float16: half the memory). With
     ``fine_tune_from="conv1"`` the top is the whole network and the activations are the scaled
     images themselves (nothing to cache).
     """
@@ -148,9 +153,11 @@ def prepare_domain(train: ImageSet, test: ImageSet, backbone: keras.Model, pixel
     a_train, y_train = extract_features(bottom, train, cache=cache, progress=progress)
     a_test, y_test = extract_features(bottom, test, cache=cache, progress=progress)
     frozen_top = make_top()
+    features_train, features_test = predict_arrays(frozen_top, a_train), predict_arrays(frozen_top, a_test)
     return DomainData(name or train.name.split("/")[0], list(train.class_names), y_train, y_test,
-                      pixels(train, pixel_size), pixels(test, pixel_size), a_train, a_test,
-                      predict_arrays(frozen_top, a_train), predict_arrays(frozen_top, a_test), make_top, fine_tune_from)
+                      pixels(train, pixel_size), pixels(test, pixel_size),
+                      a_train.astype(ACTIVATIONS_DTYPE), a_test.astype(ACTIVATIONS_DTYPE),
+                      features_train, features_test, make_top, fine_tune_from)
 
 
 # --------------------------------------------------------------------------- the loop (notebook 06's, for the benchmark)
