@@ -1,5 +1,6 @@
 """Backbones: offline ImageNet weights, preprocessing inside the model."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -28,10 +29,15 @@ def test_registry_has_the_usual_backbones():
         load_backbone("vgg16", alpha=0.5, weights=None)
 
 
-def test_untrained_backbone_shapes_and_frozen():
+def test_untrained_backbone_shapes_and_trainable_as_keras_returns_it():
+    """Trainable, as keras.applications returns its networks: freezing is the caller's step (issue 26)."""
     m = load_backbone("mobilenet_v2", alpha=0.35, input_size=96, weights=None)
     assert m.input_shape == (None, 96, 96, 3) and m.output_shape == (None, 1280)
-    assert not m.get_layer(base_layer_name(m)).trainable and not m.trainable_weights
+    keras_net = keras.applications.MobileNetV2(alpha=0.35, input_shape=(96, 96, 3), include_top=False, weights=None)
+    assert m.get_layer(base_layer_name(m)).trainable
+    assert len(m.trainable_weights) == len(keras_net.trainable_weights) > 0
+    frozen = load_backbone("mobilenet_v2", alpha=0.35, input_size=96, weights=None, trainable=False)
+    assert not frozen.get_layer(base_layer_name(frozen)).trainable and not frozen.trainable_weights
 
 
 @needs_shared

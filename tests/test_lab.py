@@ -56,10 +56,11 @@ def my_species_accuracy(labels, probs, class_names):
     return float(np.mean(species[np.asarray(labels)] == species[np.asarray(probs).argmax(axis=1)]))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def backbone():
-    """A small stand-in for load_backbone: raw pixels in, a nested conv network, pooled features out."""
+    """A small stand-in for load_backbone: raw pixels in, a nested conv network, pooled features out; trainable."""
     network = exercises._toy_network("tiny_net")
+    network.trainable = True  # as load_backbone returns it (and keras.applications): freezing is the answer's step
     inputs = keras.Input((8, 8, 3), name="image")
     x = keras.layers.Rescaling(1 / 127.5, -1, name="preprocess")(inputs)
     return keras.Model(inputs, network(x, training=False), name="tiny_net_features")
@@ -82,6 +83,30 @@ def test_check_returns_a_right_answer_with_a_tick(capsys):
     assert lab.check("unfreeze", unfreeze_top_layers) is unfreeze_top_layers
     out = capsys.readouterr().out
     assert out.startswith("✓ unfreeze") and "LENT" not in out
+
+
+def forgets_to_freeze(backbone, num_classes):
+    """add_head without its freeze line."""
+    inputs = keras.Input(backbone.input_shape[1:])
+    x = backbone(inputs, training=False)
+    x = keras.layers.Dropout(0.2)(x)
+    return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
+
+
+def test_a_head_that_does_not_freeze_the_backbone_is_wrong(backbone, imagenet_weights, monkeypatch):
+    """load_backbone returns the network trainable, as keras.applications does, so the lab's freeze step is
+    the student's: a head without it would train every pretrained weight, and the check says so (issue 26:
+    when load_backbone returned it frozen, this answer got a tick and strict mode passed)."""
+    pretrained = tk.load_backbone(alpha=0.25)
+    assert len(pretrained.trainable_weights) == len(tk.pretrained_part(pretrained).trainable_weights) > 0
+    for b in (backbone, pretrained):
+        status, message = lab.verify("head", forgets_to_freeze, backbone=b, num_classes=37)
+        n = len(b.trainable_weights)
+        assert status == "wrong" and f"{n} pretrained weight tensors are trainable" in message, message
+    monkeypatch.setenv("TRANSFERKIT_STRICT", "1")
+    with pytest.raises(lab.AnswerNotAccepted, match=r"exercise 'head' is wrong .*pretrained weight tensors are trainable"):
+        lab.check("head", forgets_to_freeze, backbone=pretrained, num_classes=37)
+    assert lab.verify("head", add_head, backbone=pretrained, num_classes=37)[0] == "correct"  # the freeze line fixes it
 
 
 def test_the_real_pipeline_on_mobilenet(imagenet_weights):

@@ -4,7 +4,8 @@ Every ``keras.applications`` network expects its own input scaling (``preprocess
 Forgetting it is the classic transfer-learning bug, so here the scaling is a layer *inside*
 the model: feed it images exactly as they come off the disk.
 
->>> backbone = load_backbone()                      # MobileNet v1, alpha 0.75, 224 px, frozen
+>>> backbone = load_backbone()                      # MobileNet v1, alpha 0.75, 224 px, trainable
+>>> backbone.trainable = False                      # freezing is your step, as with keras.applications
 >>> classifier = load_backbone(include_top=True)    # the same network with its 1000-class head
 """
 
@@ -157,7 +158,7 @@ def load_backbone(
     include_top: bool = False,
     pooling: str | None = "avg",
     weights: str | None = "imagenet",
-    trainable: bool = False,
+    trainable: bool = True,
     classifier_activation: str | None = "softmax",
 ) -> keras.Model:
     """A pretrained network that takes raw 0-255 RGB images of ``input_size`` x ``input_size``.
@@ -168,6 +169,10 @@ def load_backbone(
 
     The pretrained network is the layer ``model.get_layer(base_layer_name(model))``; it is called
     with ``training=False`` so its BatchNorm layers stay in inference mode even after unfreezing.
+    It comes back **trainable**, as ``keras.applications`` returns it: freezing it
+    (``backbone.trainable = False``) is the caller's step, as in the lab; :func:`build_classifier`
+    and :func:`train_head` freeze it themselves, and computing features needs no freezing (they
+    run in inference mode). ``trainable=False`` returns it frozen.
     ImageNet weights live in Keras' usual cache, ``$KERAS_HOME/models``; a missing file is fetched
     there first (the classroom mirror ``$TRANSFERKIT_MIRROR`` before the public URL).
     """
