@@ -214,3 +214,21 @@ def test_lab_and_solution_differ_only_in_exercise_cells():
     lab_text = "".join("".join(c["source"]) for c in lab_cells)
     for word in ("partial copy", "local copy", "build_classifier(", "unfreeze_top(", "fine_tune("):
         assert word not in lab_text, word
+
+
+@pytest.mark.parametrize("path", ["03_oxford_pets_lab.ipynb", "solutions/03_oxford_pets_lab_solution.ipynb"])
+def test_the_test_set_is_scored_once_at_the_end(path):
+    """The lab says the test set is looked at once, at the end (issue 26: section 3 printed the frozen baseline's
+    test scores before the student's stage-2 choices). Before the section "The test set, once", no code cell
+    predicts on, evaluates on or scores the test images; in it and after, the baseline and the kept model are."""
+    cells = _cells(path)
+    start = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+                 and "".join(c["source"]).startswith("## 5. The test set, once"))
+    scoring = re.compile(r"(predict|evaluate|accuracy|class_report|confusion)\w*\(.*\b(x_test|y_test|test_used|test_features)\b"
+                         r"|\b(x_test|y_test)\b")
+    for c in cells[:start]:
+        if c["cell_type"] == "code":
+            for line in "".join(c["source"]).splitlines():
+                assert not scoring.search(line), f"the test set is used before section 5: {line.strip()}"
+    after = "".join("".join(c["source"]) for c in cells[start:] if c["cell_type"] == "code")
+    assert "probe.predict(x_test" in after and "predict_dataset(model, test_used)" in after

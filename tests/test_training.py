@@ -96,6 +96,48 @@ def test_fine_tune_refuses_a_frozen_network(small_model):
         training.fine_tune(small_model, None, None, epochs=1)
 
 
+def _head_on_frozen_network():
+    keras.utils.set_random_seed(0)
+    network = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4, name="block")], name="network")
+    network.trainable = False
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax", name="head")(network(inputs, training=False)))
+    return model, network
+
+
+def _moved_by_one_fit(model) -> list[str]:
+    x = np.random.default_rng(0).uniform(size=(16, 4)).astype("float32")
+    y = np.arange(16) % 2
+    before = [np.array(w) for w in model.weights]
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    return sorted({w.path.split("/")[-2] for w, b in zip(model.weights, before) if not np.allclose(np.array(w), b)})
+
+
+@pytest.mark.filterwarnings("ignore:A layer's `trainable` state has changed")
+def test_what_fit_does_when_the_recompile_after_unfreezing_is_forgotten():
+    """What notebooks 02 and 03 say about the recompile, on Keras as installed: a model compiled and fitted
+    with its network frozen goes on training only its head after unfreezing; a new compile trains the
+    unfrozen layers; a model that was never compiled (02's and 03's `model`: stage 1 fits `head`) makes
+    `fit` ask for compile(); and a compile with no fit before the unfreezing trains everything, at stage 1's rate."""
+    model, network = _head_on_frozen_network()
+    training.compile_for_training(model, 1e-3)
+    assert _moved_by_one_fit(model) == ["head"]  # stage 1
+    network.trainable = True
+    assert _moved_by_one_fit(model) == ["head"]  # the recompile forgotten: only the head trains
+    training.compile_for_training(model, 1e-4)
+    assert _moved_by_one_fit(model) == ["block", "head"]
+
+    model, network = _head_on_frozen_network()
+    network.trainable = True
+    with pytest.raises(ValueError, match=r"compile\(\)"):
+        _moved_by_one_fit(model)
+
+    model, network = _head_on_frozen_network()
+    training.compile_for_training(model, 1e-3)  # compiled in stage 1, never fitted
+    network.trainable = True
+    assert _moved_by_one_fit(model) == ["block", "head"]
+
+
 def test_fine_tune_recompiles_trains_the_top_and_leaves_batchnorm_statistics(imagenet_weights):
     import tensorflow as tf
 
