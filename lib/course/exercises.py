@@ -339,7 +339,8 @@ def _test_learning_rate(lr) -> str | None:
 
 
 @exercise("recompile", lambda **_: _reference_recompile, [
-    N_("Keras reads which weights are trainable when the model is compiled: after unfreezing, compile again."),
+    N_("compile sets up a new optimizer, and the first fit after it fixes which weights it updates: after unfreezing, "
+       "compile again."),
     N_("Compile with the Adam optimizer, created with the learning rate your function is given."),
     N_("The labels are class ids (integers), so the loss is the sparse categorical cross-entropy; "
       "accuracy is a good metric to watch."),

@@ -99,7 +99,8 @@ def unfreeze_top(model: keras.Model, layers: int | float | str = DEFAULT_UNFREEZ
     their ImageNet statistics and run in inference mode, which fine-tuning on a small data set needs.
 
     Returns the number of trainable weight tensors of the whole model. Recompile afterwards
-    (:func:`fine_tune` does): ``fit`` only sees ``trainable`` changes made before ``compile``.
+    (:func:`fine_tune` does): a model compiled and fitted before goes on updating only the weights
+    that were trainable at its first ``fit`` after ``compile``.
     """
     base = pretrained_part(model)
     names = [layer.name for layer in base.layers]

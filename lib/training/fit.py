@@ -12,8 +12,11 @@ The two-stage recipe (Chollet, *Deep Learning with Python*; the Keras transfer-l
    unfreezes the whole base at 1e-5; TensorFlow's tutorial unfreezes the top layers at a rate
    10x below the head's; fastai uses smaller rates for earlier layers, "discriminative" rates.)
 
-Recompiling matters: ``trainable`` changes only take effect in ``fit`` after ``compile``, and a
-large learning rate on pretrained weights wrecks them in the first few steps. Choose settings on
+Recompiling matters: ``compile`` sets up a new optimizer, and the first ``fit`` after it fixes which
+weights that optimizer updates, so a model compiled and fitted with its backbone frozen goes on
+training only its head until it is compiled again; and a large learning rate on pretrained weights
+wrecks them in the first few steps. :func:`~transferkit.load_backbone` returns the network
+trainable, as ``keras.applications`` does: :func:`build_classifier` and :func:`train_head` freeze it. Choose settings on
 a split carved from the training set (:func:`carve_validation`) and test once.
 
 >>> fit, validation = carve_validation(train)
