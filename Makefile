@@ -13,7 +13,7 @@ endif
 
 .PHONY: setup lab notebooks test test-units test-solutions test-translations test-browser browser-setup benchmarks \
 	offline-weights package-data course-time clean-outputs colab-setup test-colab colab-url \
-	l10n l10n-extract l10n-update l10n-init l10n-compile l10n-render l10n-clean l10n-check l10n-stats
+	l10n l10n-setup l10n-extract l10n-update l10n-init l10n-compile l10n-render l10n-clean l10n-check l10n-stats
 
 setup: $(VENV)/.installed
 
@@ -154,24 +154,35 @@ test-colab: colab-setup offline-weights
 colab-url:
 	python3 tools/colab.py $(if $(URL),--url "$(URL)") $(if $(BRANCH),--branch "$(BRANCH)")
 
-# Translations (tools/l10n.py; the workflow is in locale/README.md). The English notebooks are the source.
+# Translations (tools/l10n.py runs the package tools/l10n/; the workflow is in locale/README.md). The English
+# notebooks are the source. The tools need Babel alone, not the kit's stack: l10n-setup makes the venv with
+# requirements.txt's Babel only (seconds; `make setup` later adds the rest), so translators and CI's first
+# stage (`make l10n-check`, before `make setup`) need no TensorFlow.
 L10N := $(PY) tools/l10n.py
 
-l10n-extract: setup
+l10n-setup: $(VENV)/.l10n-installed
+
+$(VENV)/.l10n-installed: requirements.txt
+	[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet "$$(grep -i -m1 '^babel\b' requirements.txt || echo babel)"
+	touch $@
+
+l10n-extract: l10n-setup
 	$(L10N) extract
 l10n-update: l10n-extract      # changed English -> fuzzy, new -> untranslated, removed -> obsolete
 	$(L10N) update
-l10n-init: setup               # make l10n-init CODE=yo
+l10n-init: l10n-setup          # make l10n-init CODE=yo
 	$(L10N) init $(CODE)
-l10n-compile: setup
+l10n-compile: l10n-setup
 	$(L10N) compile
 l10n-render: l10n-compile      # notebooks/<lang>/, lib/quizzes/<lang>/, then setup cells, badges, README columns
+                               # (a file whose entries are missing or break a placeholder is not written: exit 1)
 	$(L10N) render
 	python3 tools/colab.py
-l10n-clean: setup              # drop obsolete entries once the fuzzy ones are reviewed
+l10n-clean: l10n-setup         # drop obsolete entries once the fuzzy ones are reviewed
 	$(L10N) update --drop-obsolete
-l10n-check: setup              # CI: exit 1 naming every stale, missing or broken translation
+l10n-check: l10n-setup         # CI: exit 1 naming every stale, missing or broken translation
 	$(L10N) check $(L10N_CHECK_ARGS)
-l10n-stats: setup
+l10n-stats: l10n-setup
 	$(PY) benchmarks/translations.py
 l10n: l10n-update l10n-render

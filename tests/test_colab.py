@@ -103,7 +103,7 @@ def test_notebooks_and_readme_are_up_to_date_with_pyproject():
     assert not stale, f"out of date, run `make colab-url`: {sorted(str(p) for p in stale)}"
 
 
-def test_colab_url_rewrites_every_notebook_and_the_readme_and_only_the_two_cells(tmp_path, monkeypatch):
+def test_colab_url_rewrites_every_notebook_and_the_readme_and_only_the_two_cells(tmp_path):
     root = tmp_path / "repo"
     shutil.copytree(NOTEBOOKS, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "tl", "pcm"))
     shutil.copy(REPO / "README.md", root / "README.md")
@@ -128,13 +128,10 @@ def test_colab_url_rewrites_every_notebook_and_the_readme_and_only_the_two_cells
     not_a_language = root / "notebooks" / "lab" / "extra.ipynb"
     not_a_language.parent.mkdir()
     not_a_language.write_text(json.dumps(plain, indent=1) + "\n")
-    tool = _tool()
-    for name, value in [("ROOT", root), ("PYPROJECT", root / "pyproject.toml"), ("README", root / "README.md"),
-                        ("NOTEBOOKS", root / "notebooks")]:
-        monkeypatch.setattr(tool, name, value)
-    before = {p: json.loads(p.read_text()) for p in tool.notebook_paths()}
+    tool = _tool()  # every function works on the repository it is given (here the copy), none keeps state
+    before = {p: json.loads(p.read_text()) for p in tool.notebook_paths(root)}
 
-    assert tool.main(["--url", "https://github.com/someone/fork-kit", "--branch", "spring"]) == 0
+    assert tool.main(["--url", "https://github.com/someone/fork-kit", "--branch", "spring"], root=root) == 0
     assert 'Repository = "https://github.com/someone/fork-kit"' in (root / "pyproject.toml").read_text()
     base = "https://colab.research.google.com/github/someone/fork-kit/blob/spring/"
     readme = (root / "README.md").read_text()
@@ -159,10 +156,10 @@ def test_colab_url_rewrites_every_notebook_and_the_readme_and_only_the_two_cells
     assert json.loads(checkpoint.read_text()) == plain  # checkpoints untouched
     # idempotent: a second run changes nothing
     snapshot = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    assert tool.main([]) == 0 and tool.planned_changes() == {}
+    assert tool.main([], root=root) == 0 and tool.planned_changes(root=root) == {}
     assert snapshot == {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     with pytest.raises(SystemExit):
-        tool.main(["--url", "https://gitlab.com/someone/kit"])  # Colab opens GitHub notebooks only
+        tool.main(["--url", "https://gitlab.com/someone/kit"], root=root)  # Colab opens GitHub notebooks only
 
 
 # --------------------------------------------------------------------------- the setup cell itself

@@ -1,16 +1,22 @@
-"""Translations (tools/l10n.py, lib/i18n.py): extraction, merge, render, the checks CI runs, the kit's language."""
+"""Translations (tools/l10n/, run as tools/l10n.py; lib/i18n.py): extraction, merge, render, the checks CI runs,
+the kit's language."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import importlib.util
 import io
+import os
 import json
 import shutil
 import subprocess
 import sys
+import textwrap
 import warnings
 from contextlib import redirect_stdout
 from pathlib import Path
+from types import SimpleNamespace
 
 import gettext
 
@@ -21,23 +27,25 @@ from conftest import REPO
 NOTEBOOKS = REPO / "notebooks"
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
+JOBS = ("paths", "units", "placeholders", "catalogs", "extract", "update", "render", "check", "stats", "todo", "cli")
+
+
+def _load_command():
+    """tools/l10n.py loaded by its path, as benchmarks/translations.py loads it (it imports the package ``tools``)."""
+    spec = importlib.util.spec_from_file_location("l10n_command", REPO / "tools" / "l10n.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.fixture
-def l10n(monkeypatch):
-    """A fresh copy of the tool (its module globals point at the repository until set_root).
-    The tool needs Babel (requirements.txt); Colab's stack (`make test-colab`) runs only the kit's tests here."""
+@pytest.fixture(scope="module")
+def l10n():
+    """The package tools/l10n/, one attribute a job module. It keeps no state: every job is given the
+    ``Paths`` of the repository it works on (a copy in these tests). It needs Babel (requirements.txt);
+    Colab's stack (`make test-colab`) runs only the kit's tests here."""
     pytest.importorskip("babel")
-    tool = _load("l10n")
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    yield tool
-    tool.set_root(REPO)
+    _load_command()
+    return SimpleNamespace(**{job: importlib.import_module(f"tools.l10n.{job}") for job in JOBS})
 
 
 def _md(cell_id: str, text: str) -> dict:
@@ -70,7 +78,8 @@ def _write_nb(path: Path, cells: list[dict]) -> None:
 
 @pytest.fixture
 def repo(tmp_path, l10n):
-    """A small repository: one lesson notebook and its quiz, a kit module with a message, tl catalogs."""
+    """A small repository: one lesson notebook and its quiz, a kit module with a message, tl catalogs,
+    and a copy of tools/ (for the command run as a script)."""
     root = tmp_path / "repo"
     _write_nb(root / "notebooks" / "01_tiny.ipynb", LESSON)
     (root / "lib" / "quizzes").mkdir(parents=True)
@@ -79,14 +88,17 @@ def repo(tmp_path, l10n):
     (root / "locale" / "tl" / "LC_MESSAGES").mkdir(parents=True)
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     (root / "README.md").write_text("# kit\n")
-    l10n.set_root(root)
+    shutil.copytree(REPO / "tools", root / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
 
-def _run(l10n, *argv: str) -> tuple[int, str]:
+def _run(root: Path, *argv: str) -> tuple[int, str]:
+    """The command line on the repository at ``root``, in this process."""
+    from tools.l10n.cli import main
+
     out = io.StringIO()
     with redirect_stdout(out):
-        rc = l10n.main(list(argv))
+        rc = main(list(argv), root=root)
     return rc, out.getvalue()
 
 
@@ -122,12 +134,12 @@ def _translate_all(root: Path, domain: str = "01_tiny") -> None:
 def test_every_markdown_cell_splits_into_units_and_joins_back_unchanged(l10n):
     """The split is lossless on every real markdown cell, and each unit is one paragraph, item, heading or table."""
     kinds = set()
-    for notebook in l10n.english_notebooks():
+    for notebook in l10n.paths.Paths().english_notebooks():
         for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] != "markdown":
                 continue
             source = "".join(cell["source"])
-            blocks = l10n.split_markdown(source)
+            blocks = l10n.units.split_markdown(source)
             assert "\n".join(line for b in blocks for line in b.lines) == source, notebook.name
             for b in blocks:
                 kinds.add(b.kind)
@@ -139,16 +151,16 @@ def test_every_markdown_cell_splits_into_units_and_joins_back_unchanged(l10n):
 def test_tables_quotes_fences_and_items_render_in_place(l10n):
     source = ("> **Note:** a quote\n> on two lines.\n\n| breed | photos |\n|---|---|\n| `pug` | 200 |\n\n"
               "```python\nx = 1\n```\n\n1. first item,\n   continued\n2. second")
-    blocks = l10n.split_markdown(source)
+    blocks = l10n.units.split_markdown(source)
     units = [(b.kind, b.text) for b in blocks if b.translatable]
     assert units == [("quote", "**Note:** a quote on two lines."), ("table", "| breed | photos |\n|---|---|\n| `pug` | 200 |"),
                      ("list item", "first item, continued"), ("list item", "second")]
     rendered = "\n".join(line for b in blocks for line in
-                         (l10n.render_block(b, "X " + b.text if b.kind != "table" else b.text.replace("breed", "lahi"))
+                         (l10n.units.render_block(b, "X " + b.text if b.kind != "table" else b.text.replace("breed", "lahi"))
                           if b.translatable else b.lines))
     assert rendered == ("> X **Note:** a quote on two lines.\n\n| lahi | photos |\n|---|---|\n| `pug` | 200 |\n\n"
                         "```python\nx = 1\n```\n\n1. X first item, continued\n2. X second")
-    assert l10n.placeholder_errors("| a | b |\n|---|---|", "| a | b | c |\n|---|---|")[0].startswith("table shape")
+    assert l10n.placeholders.placeholder_errors("| a | b |\n|---|---|", "| a | b | c |\n|---|---|")[0].startswith("table shape")
 
 
 def test_relative_links_reach_the_same_file_from_the_translation_folder(l10n, tmp_path):
@@ -156,12 +168,12 @@ def test_relative_links_reach_the_same_file_from_the_translation_folder(l10n, tm
     (english / "tl").mkdir(parents=True)
     (tmp_path / "README.md").write_text("x")
     text = "See [the README](../README.md), [lesson 2](02_x.ipynb#top), [Keras](https://keras.io) and [gone](nope.md)."
-    assert l10n.relink(text, english, english / "tl") == (
+    assert l10n.render.relink(text, english, english / "tl") == (
         "See [the README](../../README.md), [lesson 2](02_x.ipynb#top), [Keras](https://keras.io) and [gone](nope.md).")
 
 
 def test_units_of_a_small_notebook(repo, l10n):
-    units = [(ctx, text, kind) for ctx, text, kind, _ in l10n.notebook_units(repo / "notebooks" / "01_tiny.ipynb")]
+    units = [(ctx, text, kind) for ctx, text, kind, _ in l10n.units.notebook_units(repo / "notebooks" / "01_tiny.ipynb", l10n.paths.Paths(repo))]
     assert units == [
         ("01_tiny.ipynb:intro:1", "# 01 · A tiny lesson", "heading"),
         ("01_tiny.ipynb:intro:2", "A frozen network turns each photo into 768 numbers. They are its *features*.", "paragraph"),
@@ -173,13 +185,13 @@ def test_units_of_a_small_notebook(repo, l10n):
 
 
 def test_extraction_is_stable_and_takes_the_quiz_and_the_kit_messages(repo, l10n):
-    assert _run(l10n, "extract")[0] == 0
+    assert _run(repo, "extract")[0] == 0
     pot = repo / "locale" / "templates" / "01_tiny.pot"
     first = {p.name: p.read_bytes() for p in (repo / "locale" / "templates").iterdir()}
-    rc, out = _run(l10n, "extract")
+    rc, out = _run(repo, "extract")
     assert rc == 0 and "0 changed" in out
     assert first == {p.name: p.read_bytes() for p in (repo / "locale" / "templates").iterdir()}
-    contexts = [m.context for m in l10n.read_catalog(pot) if m.id]
+    contexts = [m.context for m in l10n.catalogs.read_catalog(pot) if m.id]
     assert contexts[-5:] == ["quizzes/01.json:q1:question", "quizzes/01.json:q1:a1:answer", "quizzes/01.json:q1:a1:feedback",
                              "quizzes/01.json:q1:a2:answer", "quizzes/01.json:q1:a2:feedback"]
     kit = (repo / "locale" / "templates" / "transferkit.pot").read_text()
@@ -187,7 +199,7 @@ def test_extraction_is_stable_and_takes_the_quiz_and_the_kit_messages(repo, l10n
 
 
 def test_the_kits_own_messages_are_extracted(l10n):
-    ids = {m.id for m in l10n.extract_kit() if m.id}
+    ids = {m.id for m in l10n.extract.extract_kit(l10n.paths.Paths()) if m.id}
     assert {"right", "wrong", "(pick every right answer)", "transferkit: {mode}; {source}."} <= ids
 
 
@@ -195,8 +207,8 @@ def test_the_kits_own_messages_are_extracted(l10n):
 
 
 def test_update_marks_changed_fuzzy_new_untranslated_removed_obsolete(repo, l10n):
-    _run(l10n, "extract")
-    _run(l10n, "update")
+    _run(repo, "extract")
+    _run(repo, "update")
     _translate_all(repo)
     cells = json.loads(json.dumps(LESSON))
     cells[0]["source"] = ("# 01 · A tiny lesson\n\nA new paragraph comes first.\n\n"
@@ -204,9 +216,9 @@ def test_update_marks_changed_fuzzy_new_untranslated_removed_obsolete(repo, l10n
                           "* first, load `load_backbone()`;").splitlines(keepends=True)
     cells[2]["source"] = ["See [the guide](https://keras.io/guides/transfer_learning/)."]
     _write_nb(repo / "notebooks" / "01_tiny.ipynb", cells)
-    _run(l10n, "extract")
-    _run(l10n, "update")
-    catalog = l10n.read_catalog(repo / "locale" / "tl" / "LC_MESSAGES" / "01_tiny.po")  # reads `#| msgid` too
+    _run(repo, "extract")
+    _run(repo, "update")
+    catalog = l10n.catalogs.read_catalog(repo / "locale" / "tl" / "LC_MESSAGES" / "01_tiny.po")  # reads `#| msgid` too
     by_ctx = {m.context: m for m in catalog if m.id}
     new = by_ctx["01_tiny.ipynb:intro:2"]
     assert new.id == "A new paragraph comes first." and not new.string
@@ -223,26 +235,26 @@ def test_update_marks_changed_fuzzy_new_untranslated_removed_obsolete(repo, l10n
     # a second update keeps the fuzzy entry's old English as `#| msgid` (what Poedit shows), changes nothing else
     po = repo / "locale" / "tl" / "LC_MESSAGES" / "01_tiny.po"
     text = po.read_text()
-    _run(l10n, "update")
+    _run(repo, "update")
     assert po.read_text() == text and "\n#| msgid " in text and "\n# |" not in text
     if shutil.which("msgfmt"):  # GNU gettext reads the file as Poedit would
         result = subprocess.run(["msgfmt", "--check-format", "-o", "/dev/null", str(po)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
-    counts = l10n.catalog_counts(catalog)
+    counts = l10n.catalogs.catalog_counts(catalog)
     assert counts == {"entries": 5 + 5, "translated": 3 + 5, "fuzzy": 1, "untranslated": 1, "obsolete": 2}  # markdown + quiz
     # --drop-obsolete removes them once reviewed
-    _run(l10n, "update", "--drop-obsolete")
+    _run(repo, "update", "--drop-obsolete")
     assert not _po(repo).obsolete
 
 
 def test_a_new_notebook_reuses_translations_of_the_same_english(repo, l10n):
     """The lab and its solution share most paragraphs: the translation memory fills them, not fuzzy."""
-    _run(l10n, "extract")
-    _run(l10n, "update")
+    _run(repo, "extract")
+    _run(repo, "update")
     _translate_all(repo)
     _write_nb(repo / "notebooks" / "solutions" / "01_tiny_solution.ipynb", [LESSON[0], _code("s", "x = 2")])
-    _run(l10n, "extract")
-    _run(l10n, "update")
+    _run(repo, "extract")
+    _run(repo, "update")
     solution = _po(repo, "01_tiny_solution")
     assert [m.string for m in solution if m.id][:2] == ["# 01 · Isang maliit na aralin",
                                                       "TL A frozen network turns each photo into 768 numbers. They are its *features*."]
@@ -253,18 +265,18 @@ def test_a_new_notebook_reuses_translations_of_the_same_english(repo, l10n):
 
 
 def test_render_translates_markdown_keeps_code_and_fails_on_what_is_missing(repo, l10n):
-    _run(l10n, "extract")
-    _run(l10n, "update")
-    rc, out = _run(l10n, "render")
+    _run(repo, "extract")
+    _run(repo, "update")
+    rc, out = _run(repo, "render")
     target = repo / "notebooks" / "tl" / "01_tiny.ipynb"
     assert rc == 1 and not target.exists()
     assert "01_tiny.ipynb:intro:2" in out and "'A frozen network turns" in out  # names what is missing
-    rc, _ = _run(l10n, "render", "--allow-missing")  # a draft: English stays
+    rc, _ = _run(repo, "render", "--allow-missing")  # a draft: English stays
     assert rc == 0 and target.exists()
     _translate_all(repo)
     _translate_all(repo, "transferkit")
-    _run(l10n, "compile")
-    rc, out = _run(l10n, "render")
+    _run(repo, "compile")
+    rc, out = _run(repo, "render")
     assert rc == 0, out
     english = json.loads((repo / "notebooks" / "01_tiny.ipynb").read_text())
     translated = json.loads(target.read_text())
@@ -280,19 +292,100 @@ def test_render_translates_markdown_keeps_code_and_fails_on_what_is_missing(repo
     assert "$$\\sum_i x_i$$" in "".join(translated["cells"][3]["source"])
     quiz = json.loads((repo / "lib" / "quizzes" / "tl" / "01.json").read_text())
     assert quiz[0]["question"] == "TL How many features per image?" and [a["correct"] for a in quiz[0]["answers"]] == [True, False]
-    rc, out = _run(l10n, "check")
+    rc, out = _run(repo, "check")
     assert rc == 0, out
+
+
+def test_render_refuses_to_write_a_translation_that_breaks_a_placeholder(repo, l10n):
+    """A translation that drops a number (a paragraph, a quiz feedback) stops the notebook and the quiz it is
+    in, naming the .po, the entry and the problem, also in a draft; the files already there stay as they were."""
+    _run(repo, "extract")
+    _run(repo, "update")
+    _translate_all(repo)
+    assert _run(repo, "render")[0] == 0
+    target, quiz = repo / "notebooks" / "tl" / "01_tiny.ipynb", repo / "lib" / "quizzes" / "tl" / "01.json"
+    before = target.read_bytes(), quiz.read_bytes()
+    catalog = _po(repo)
+    for m in catalog:
+        if m.context == "01_tiny.ipynb:intro:4":
+            m.string = "saka mag-train sa maraming litrato."
+        if m.context == "quizzes/01.json:q1:a1:feedback":
+            m.string = "Tama: mga channel, pinagsama."
+    _save_po(repo, catalog)
+    for argv in (["render"], ["render", "--allow-missing"], ["render", "--notebook", "01_tiny"]):
+        rc, out = _run(repo, *argv)
+        assert rc == 1, (argv, out)
+        assert "NOT written: notebooks/tl/01_tiny.ipynb uses 1 translation(s) that break a placeholder" in out
+        assert "    locale/tl/LC_MESSAGES/01_tiny.po: 01_tiny.ipynb:intro:4: number: missing ['2,000']" in out
+        assert "NOT written: lib/quizzes/tl/01.json uses 1 translation(s)" in out
+        assert "    locale/tl/LC_MESSAGES/01_tiny.po: quizzes/01.json:q1:a1:feedback: number: missing ['768']" in out
+        assert (target.read_bytes(), quiz.read_bytes()) == before
+    rc, out = _run(repo, "check")  # check names the entry as before: once, with its catalog
+    assert rc == 1 and out.count("01_tiny.ipynb:intro:4") == 1
+
+
+def test_the_command_runs_as_a_script_with_babel_and_the_standard_library_only(repo, l10n):
+    """tools/l10n.py in a fresh interpreter (isolated: no PYTHONPATH, no current folder on the path) that
+    refuses every installed package but Babel, and the kit: what `make l10n-check` needs on a machine
+    with Babel alone (no TensorFlow, no NumPy, not the kit)."""
+    _run(repo, "extract")
+    _run(repo, "update")
+    _translate_all(repo)
+    _translate_all(repo, "transferkit")
+    guard = textwrap.dedent("""
+        import importlib.machinery, runpy, sys
+        class Guard:
+            def find_spec(self, name, path=None, target=None):
+                top = name.split(".")[0]
+                spec = None if top == "babel" else importlib.machinery.PathFinder.find_spec(name, path)
+                if top in ("transferkit", "lib") or spec and "-packages" in (spec.origin or ""):
+                    raise ModuleNotFoundError(f"the translation tools imported {name!r}", name=name)
+        sys.meta_path.insert(0, Guard())
+        sys.argv = [sys.argv[1], *sys.argv[2:]]
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    """)
+    script = str(repo / "tools" / "l10n.py")
+    for argv, code, last in [(["compile"], 0, None), (["render"], 0, "wrote notebooks/tl/01_tiny.ipynb"), (["render"], 0, "2 file(s) up to date"),
+                             (["check"], 0, "== translations in step with the English (tl)")]:
+        run = subprocess.run([sys.executable, "-I", "-c", guard, script, *argv], capture_output=True, text=True,
+                             cwd=repo.parent, timeout=120)
+        assert run.returncode == code and not run.stderr, (argv, run.stdout, run.stderr)
+        assert last is None or last in run.stdout, (argv, run.stdout)
+    module = subprocess.run([sys.executable, "-m", "tools.l10n", "check"], capture_output=True, text=True, cwd=repo, timeout=120)
+    assert module.returncode == 0 and module.stdout == run.stdout, module.stderr
+    (repo / "benchmarks").mkdir()  # `make l10n-stats`: it loads tools/l10n.py by its path
+    shutil.copy(REPO / "benchmarks" / "translations.py", repo / "benchmarks")
+    stats = subprocess.run([sys.executable, "-I", "benchmarks/translations.py"], capture_output=True, text=True, cwd=repo, timeout=120)
+    assert stats.returncode == 0 and "tl_translated_percent: 100.0" in stats.stdout, stats.stdout + stats.stderr
+
+
+def test_the_tools_keep_no_state_and_do_not_edit_the_import_path():
+    """In tools/: no ``global`` statement, no assignment to an attribute of an imported module (``colab.ROOT = ...``),
+    no ``sys.path``. Each job is given the repository's ``Paths`` instead."""
+    for path in sorted((REPO / "tools").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "sys.path" not in text, path
+        tree = ast.parse(text)
+        modules = {(a.asname or a.name).split(".")[0] for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                   for a in node.names}
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.Global, ast.Nonlocal)), f"{path.name}:{node.lineno}"
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            for target in targets:
+                for leaf in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    if isinstance(leaf, ast.Attribute) and isinstance(leaf.value, ast.Name):
+                        assert leaf.value.id not in modules, f"{path.name}:{leaf.lineno}: sets {leaf.value.id}.{leaf.attr}"
 
 
 def test_real_notebooks_render_with_code_cells_identical(l10n):
     """Every English notebook, rendered as a draft: every code cell but the setup cell is the English one."""
-    for notebook in l10n.english_notebooks():
-        text, missing = l10n.render_notebook(notebook, "pcm", {}, allow_missing=True)
+    for notebook in l10n.paths.Paths().english_notebooks():
+        result = l10n.render.render_notebook(notebook, "pcm", l10n.render.Lookup({}), l10n.paths.Paths())
         english = json.loads(notebook.read_text(encoding="utf-8"))
-        rendered = json.loads(text)
-        assert l10n.code_cell_differences(english, rendered, "pcm") == [], notebook.name
+        rendered = json.loads(result.text)
+        assert l10n.check.code_cell_differences(english, rendered, "pcm") == [], notebook.name
         assert [c["cell_type"] for c in rendered["cells"]] == [c["cell_type"] for c in english["cells"]]
-        assert missing, notebook.name
+        assert result.missing and not result.broken, notebook.name
 
 
 # --------------------------------------------------------------------------- placeholder checks
@@ -315,7 +408,7 @@ def test_real_notebooks_render_with_code_cells_identical(l10n):
     ("{right} of {total} checks passed", "{right} sa {total} na check ang pumasa", None),
 ])
 def test_placeholder_checker(l10n, english, translation, problem):
-    errors = l10n.placeholder_errors(english, translation, kit_message=True)
+    errors = l10n.placeholders.placeholder_errors(english, translation, kit_message=True)
     if problem is None:
         assert errors == []
     else:
@@ -323,7 +416,7 @@ def test_placeholder_checker(l10n, english, translation, problem):
 
 
 def test_a_dropped_format_field_is_caught_in_kit_messages(l10n):
-    assert l10n.placeholder_errors("{right} of {total} passed", "{right} ang pumasa", kit_message=True) == [
+    assert l10n.placeholders.placeholder_errors("{right} of {total} passed", "{right} ang pumasa", kit_message=True) == [
         "format field: missing ['{total}']"]
 
 
@@ -331,36 +424,36 @@ def test_a_dropped_format_field_is_caught_in_kit_messages(l10n):
 
 
 def test_check_fails_on_a_stale_template_and_names_the_entry(repo, l10n):
-    _run(l10n, "extract")
-    _run(l10n, "update")
+    _run(repo, "extract")
+    _run(repo, "update")
     _translate_all(repo)
     _translate_all(repo, "transferkit")
-    _run(l10n, "compile")
-    assert _run(l10n, "render")[0] == 0
-    assert _run(l10n, "check")[0] == 0
+    _run(repo, "compile")
+    assert _run(repo, "render")[0] == 0
+    assert _run(repo, "check")[0] == 0
     cells = json.loads(json.dumps(LESSON))
     cells[0]["source"] = [s.replace("768 numbers", "1024 numbers") for s in cells[0]["source"]]
     _write_nb(repo / "notebooks" / "01_tiny.ipynb", cells)
-    rc, out = _run(l10n, "check")
+    rc, out = _run(repo, "check")
     assert rc == 1
     assert "locale/templates/01_tiny.pot is stale" in out and "01_tiny.ipynb:intro:2" in out and "1024 numbers" in out
-    _run(l10n, "extract")
-    _run(l10n, "update")
-    rc, out = _run(l10n, "check")
+    _run(repo, "extract")
+    _run(repo, "update")
+    rc, out = _run(repo, "check")
     assert rc == 1 and "01_tiny.ipynb:intro:2: fuzzy" in out
     assert "notebooks/tl/01_tiny.ipynb is stale: 1 entry untranslated or fuzzy, first 01_tiny.ipynb:intro:2" in out
     # draft mode lets the fuzzy entry be, but not the stale notebook
-    rc, out = _run(l10n, "check", "--draft")
+    rc, out = _run(repo, "check", "--draft")
     assert rc == 1 and "fuzzy:" not in out and "notebooks/tl/01_tiny.ipynb" in out
 
 
 def test_check_catches_an_edited_code_cell_a_broken_quiz_and_a_stale_mo(repo, l10n):
-    _run(l10n, "extract")
-    _run(l10n, "update")
+    _run(repo, "extract")
+    _run(repo, "update")
     _translate_all(repo)
     _translate_all(repo, "transferkit")
-    _run(l10n, "compile")
-    _run(l10n, "render")
+    _run(repo, "compile")
+    _run(repo, "render")
     target = repo / "notebooks" / "tl" / "01_tiny.ipynb"
     nb = json.loads(target.read_text())
     nb["cells"][4]["source"] = ["x = 2\nprint(x)"]
@@ -374,25 +467,25 @@ def test_check_catches_an_edited_code_cell_a_broken_quiz_and_a_stale_mo(repo, l1
         if m.id:
             m.string = "{n} sa 5 ang tama"
     _save_po(repo, catalog, "transferkit")
-    rc, out = _run(l10n, "check")
+    rc, out = _run(repo, "check")
     assert rc == 1
     assert "notebooks/tl/01_tiny.ipynb: code cell work differs from the English cell work" in out
     assert "lib/quizzes/tl/01.json: question 1: right answers (False, True), the English has (True, False)" in out
     assert "lib/locale/tl/LC_MESSAGES/transferkit.mo is not compiled from" in out
     quiz_path.write_text(json.dumps(quiz + quiz))
-    assert "lib/quizzes/tl/01.json: 2 questions, the English has 1" in _run(l10n, "check")[1]
+    assert "lib/quizzes/tl/01.json: 2 questions, the English has 1" in _run(repo, "check")[1]
 
 
 def test_check_names_a_translation_that_breaks_a_placeholder(repo, l10n):
-    _run(l10n, "extract")
-    _run(l10n, "update")
+    _run(repo, "extract")
+    _run(repo, "update")
     _translate_all(repo)
     catalog = _po(repo)
     for m in catalog:
         if m.context == "01_tiny.ipynb:intro:4":
             m.string = "saka mag-train sa 200 na litrato."
     _save_po(repo, catalog)
-    rc, out = _run(l10n, "check", "--draft")
+    rc, out = _run(repo, "check", "--draft")
     assert rc == 1 and "locale/tl/LC_MESSAGES/01_tiny.po: 01_tiny.ipynb:intro:4: number: missing ['2,000']" in out
 
 
@@ -460,11 +553,11 @@ def test_the_quiz_speaks_the_language_when_a_translation_is_shipped(i18n, l10n, 
     package = tmp_path / "transferkit"
     shutil.copytree(REPO / "lib" / "quizzes", package / "quizzes", ignore=shutil.ignore_patterns("tl", "pcm"))
     english = json.loads((package / "quizzes" / "01.json").read_text())
-    done = {(ctx, text): f"[tl] {text}" for ctx, text, _ in l10n.quiz_units(package / "quizzes" / "01.json")}
-    text, missing = l10n.render_quiz(package / "quizzes" / "01.json", "tl", done)
-    assert not missing
+    done = {(ctx, text): f"[tl] {text}" for ctx, text, _ in l10n.units.quiz_units(package / "quizzes" / "01.json")}
+    rendered = l10n.render.render_quiz(package / "quizzes" / "01.json", l10n.render.Lookup(done))
+    assert not rendered.missing and not rendered.broken
     (package / "quizzes" / "tl").mkdir()
-    (package / "quizzes" / "tl" / "01.json").write_text(text)
+    (package / "quizzes" / "tl" / "01.json").write_text(rendered.text)
     monkeypatch.setattr(quiz.resources, "files", lambda name: package)
     monkeypatch.setattr(i18n.resources, "files", lambda name: package)
     quiz._load.cache_clear()
@@ -472,7 +565,7 @@ def test_the_quiz_speaks_the_language_when_a_translation_is_shipped(i18n, l10n, 
         i18n.set_language("tl")
         translated = quiz.quiz_questions("01")
         assert translated[0]["question"] == "[tl] " + english[0]["question"]
-        assert l10n.quiz_differences(english, translated) == []
+        assert l10n.check.quiz_differences(english, translated) == []
         i18n.set_language("en")
         assert quiz.quiz_questions("01")[0]["question"] == english[0]["question"]
     finally:

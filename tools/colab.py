@@ -29,10 +29,8 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PYPROJECT = ROOT / "pyproject.toml"
-README = ROOT / "README.md"
-NOTEBOOKS = ROOT / "notebooks"
+#: The repository this file is in: every function works on it unless given another ``root`` (tests pass a copy).
+REPO = Path(__file__).resolve().parents[1]
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_CELL_ID = "colab-badge"
@@ -53,16 +51,20 @@ _GITHUB = re.compile(r"^https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
 # --------------------------------------------------------------------------- the one place
 
 
-def repo_url(text: str | None = None) -> str:
-    """The repository URL in pyproject.toml."""
-    m = _URL_LINE.search(PYPROJECT.read_text() if text is None else text)
+def _pyproject(root: Path) -> Path:
+    return root / "pyproject.toml"
+
+
+def repo_url(text: str | None = None, root: Path = REPO) -> str:
+    """The repository URL in pyproject.toml (``text``, or the file of the repository at ``root``)."""
+    m = _URL_LINE.search(_pyproject(root).read_text() if text is None else text)
     if not m:
-        raise SystemExit(f"{PYPROJECT}: no `Repository = \"...\"` line under [project.urls]")
+        raise SystemExit(f"{_pyproject(root)}: no `Repository = \"...\"` line under [project.urls]")
     return m[2]
 
 
-def colab_branch(text: str | None = None) -> str:
-    m = _BRANCH_LINE.search(PYPROJECT.read_text() if text is None else text)
+def colab_branch(text: str | None = None, root: Path = REPO) -> str:
+    m = _BRANCH_LINE.search(_pyproject(root).read_text() if text is None else text)
     return m[2] if m else "main"
 
 
@@ -87,14 +89,14 @@ def setup_source(url: str, language: str | None = None) -> str:
     return text + f'; tk.set_language("{language}")' if language else text
 
 
-def language_of(notebook: Path, root: Path | None = None) -> str | None:
+def language_of(notebook: Path, root: Path = REPO) -> str | None:
     """``"tl"`` for ``notebooks/tl/...`` (a folder named like a language that has ``locale/<code>/LC_MESSAGES``);
-    None for an English notebook."""
+    None for an English notebook. ``root``: the repository."""
     try:
-        parts = notebook.relative_to(root or NOTEBOOKS).parts
+        parts = notebook.relative_to(root / "notebooks").parts
     except ValueError:
         return None
-    if len(parts) > 1 and LANGUAGE_FOLDER.match(parts[0]) and (ROOT / "locale" / parts[0] / "LC_MESSAGES").is_dir():
+    if len(parts) > 1 and LANGUAGE_FOLDER.match(parts[0]) and (root / "locale" / parts[0] / "LC_MESSAGES").is_dir():
         return parts[0]
     return None
 
@@ -106,9 +108,9 @@ def badge_markdown(link: str, label: str = "Open In Colab") -> str:
 # --------------------------------------------------------------------------- notebooks
 
 
-def notebook_paths(root: Path | None = None) -> list[Path]:
-    """Every notebook under ``root`` (``notebooks/``), sub-folders included, Jupyter's checkpoints left out."""
-    return sorted(p for p in (root or NOTEBOOKS).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+def notebook_paths(root: Path = REPO) -> list[Path]:
+    """Every notebook under the repository's ``notebooks/``, sub-folders included, Jupyter's checkpoints left out."""
+    return sorted(p for p in (root / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
 def _lines(text: str) -> list[str]:
@@ -158,10 +160,10 @@ def _table_names(first_cell: str) -> list[str]:
 _COLAB_COLUMN = re.compile(r"^Colab( \([\w]+\))?$", re.I)
 
 
-def updated_readme(text: str, url: str, branch: str, notebooks: list[Path]) -> str:
+def updated_readme(text: str, url: str, branch: str, notebooks: list[Path], root: Path = REPO) -> str:
     """The README with Colab columns in its notebook table (the table whose header starts ``| notebook |``):
     ``Colab`` for the English notebooks, ``Colab (tl)`` for each language folder that has notebooks."""
-    by_name = {(language_of(p), p.stem): p.relative_to(ROOT) for p in notebooks}
+    by_name = {(language_of(p, root), p.stem): p.relative_to(root) for p in notebooks}
     columns = [None] + sorted({lang for lang, _ in by_name if lang})
     lines = text.split("\n")
     out, i = [], 0
@@ -202,9 +204,10 @@ def updated_readme(text: str, url: str, branch: str, notebooks: list[Path]) -> s
 # --------------------------------------------------------------------------- the command
 
 
-def planned_changes(url: str | None = None, branch: str | None = None) -> dict[Path, str]:
-    """Every file whose text differs from what it should hold, mapped to that text."""
-    pyproject = PYPROJECT.read_text()
+def planned_changes(url: str | None = None, branch: str | None = None, root: Path = REPO) -> dict[Path, str]:
+    """Every file of the repository at ``root`` whose text differs from what it should hold, mapped to that text."""
+    pyproject_path, readme = _pyproject(root), root / "README.md"
+    pyproject = pyproject_path.read_text()
     if url:
         github_parts(url)
         pyproject = _URL_LINE.sub(lambda m: f'{m[1]}"{url}"', pyproject, count=1)
@@ -214,31 +217,31 @@ def planned_changes(url: str | None = None, branch: str | None = None) -> dict[P
         else:
             pyproject = pyproject.rstrip("\n") + f'\n\n[tool.transferkit]\ncolab-branch = "{branch}"\n'
     url, branch = repo_url(pyproject), colab_branch(pyproject)
-    notebooks = notebook_paths()
-    wanted = {PYPROJECT: pyproject, README: updated_readme(README.read_text(), url, branch, notebooks)}
+    notebooks = notebook_paths(root)
+    wanted = {pyproject_path: pyproject, readme: updated_readme(readme.read_text(), url, branch, notebooks, root)}
     for path in notebooks:
-        wanted[path] = updated_notebook(path.read_text(encoding="utf-8"), colab_link(url, branch, path.relative_to(ROOT)), url,
-                                        language_of(path))
+        wanted[path] = updated_notebook(path.read_text(encoding="utf-8"), colab_link(url, branch, path.relative_to(root)), url,
+                                        language_of(path, root))
     return {p: t for p, t in wanted.items() if p.read_text(encoding="utf-8") != t}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, root: Path = REPO) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="the repository to install from, e.g. https://github.com/me/transferkit")
     parser.add_argument("--branch", help="the branch Colab badges open (default: as in pyproject.toml, else main)")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is out of date")
     args = parser.parse_args(argv)
-    changes = planned_changes(args.url, args.branch)
+    changes = planned_changes(args.url, args.branch, root)
     for path in changes:
-        rel = path.relative_to(ROOT)
+        rel = path.relative_to(root)
         print(f"{'out of date' if args.check else 'wrote'}: {rel}")
         if not args.check:
             path.write_text(changes[path], encoding="utf-8")
     if args.check and changes:
         print("run `make colab-url` to update them")
         return 1
-    print(f"install source: {repo_url()} (branch {colab_branch()}); "
-          f"{len(notebook_paths())} notebooks, {len(changes)} file(s) {'to change' if args.check else 'changed'}")
+    print(f"install source: {repo_url(root=root)} (branch {colab_branch(root=root)}); "
+          f"{len(notebook_paths(root))} notebooks, {len(changes)} file(s) {'to change' if args.check else 'changed'}")
     return 0
 
 
