@@ -245,6 +245,12 @@ def test_notebook_total_variation_is_the_kits():
 
 @pytest.mark.parametrize("tv_weight", [0.0, 3000.0])
 def test_kit_without_jitter_makes_the_notebook_loops_image(imagenet_logits, tv_weight):
+    """The compiled loop the kit runs against the notebook's, with the lesson's settings.
+
+    3 steps: too few for any value to reach 0 or 255 (the clip is tested below), and after 10 the
+    compiled and eager loops differ by about 2 levels on average (30 steps: 13 levels), as any small
+    difference grows step by step.
+    """
     steps = 3
     image, probs = _notebook_loop()["optimize"](imagenet_logits, 284, steps, tv_weight)  # 284: Siamese_cat
     kit = ideal_image(imagenet_logits, "Siamese_cat", steps=steps, tv_weight=tv_weight, jitter=0, progress=False)
@@ -257,6 +263,38 @@ def test_kit_without_jitter_makes_the_notebook_loops_image(imagenet_logits, tv_w
     difference = np.abs(image.astype(int) - kit.image.astype(int))
     assert difference.mean() < 0.5 and np.mean(difference > 1) < 0.05, (difference.mean(), np.mean(difference > 1))
     np.testing.assert_allclose(probs, kit.history["prob"][:steps], atol=2e-3)
+
+
+@pytest.mark.parametrize("tv_weight", [0.0, 3000.0])
+def test_kit_clips_to_0_255_as_the_notebook_loop_does(imagenet_logits, tv_weight):
+    """The clip to 0..255 binds, and the kit's loop and notebook 04's still give the same image.
+
+    From the grey start (96..160) the lesson's steps of 6 levels first reach 0 or 255 after 20-30
+    steps, and after 10 steps the two loops have already drifted apart (a value whose gradient is near
+    0 can take the other sign in one loop and move the other way by the whole step). So here the
+    first step is 100 levels: it carries many values past 0 or 255 at once. Both loops run op by op
+    (the kit's compiled step run eagerly), which keeps them within a small fraction of a level for
+    3 steps. Measured: with the clip, values at 0 or 255 are 68% (TV 0) and 7% (TV 3000); the loops
+    differ by 0.001 and 0.04 levels on average, 0.01% and 0.1% of values by more than one level.
+    Without the kit's clip they differ by 2.7 and 1.2 levels, 28% and 24% of values; without the
+    notebook's, its own assert (values within 0..255) stops it.
+    """
+    steps, learning_rate = 3, 100.0
+    eager = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    try:
+        image, probs = _notebook_loop()["optimize"](imagenet_logits, 284, steps, tv_weight, learning_rate=learning_rate)
+        kit = ideal_image(imagenet_logits, "Siamese_cat", steps=steps, tv_weight=tv_weight, jitter=0,
+                          learning_rate=learning_rate, progress=False)
+    finally:
+        tf.config.run_functions_eagerly(eager)
+    at_bound = np.mean((image == 0) | (image == 255))
+    assert at_bound > 0.01, f"only {at_bound:.2%} of the values at 0 or 255: the clip hardly binds"
+    difference = np.abs(image.astype(int) - kit.image.astype(int))
+    assert difference.mean() < 0.2 and np.mean(difference > 1) < 0.02, (
+        f"the kit's image is not the notebook loop's: {difference.mean():.2f} levels apart on average, "
+        f"{np.mean(difference > 1):.1%} of the values by more than one level")
+    np.testing.assert_allclose(probs, kit.history["prob"][:steps], rtol=1e-2)
 
 
 def test_many_calls_compile_without_a_retracing_warning_and_without_a_log_filter(logits_model):
