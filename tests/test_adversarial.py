@@ -261,15 +261,20 @@ def _notebook_cells(*cell_ids: str) -> dict:
 
 
 @pytest.mark.parametrize(
-    "photo, epsilon, steps, confidence",
+    "photo, epsilon, steps, confidence, projection_acts",
     [
-        ("beagle_111.jpg", 2, 20, 0.0),   # the notebook's attack
-        ("dog.2001.jpg", 1, 4, 0.0),      # out of steps before success: the projection is active
-        ("beagle_111.jpg", 8, 20, 0.99),  # the notebook's strong version
+        ("beagle_111.jpg", 2, 20, 0.0, False),   # the notebook's attack: 2 steps, too few for the projection to act
+        ("beagle_111.jpg", 2, 20, 0.9, True),    # the notebook's epsilon, pushed on to p >= 0.9: 4 steps
+        ("dog.2001.jpg", 1, 4, 0.0, True),       # out of steps before success
+        ("beagle_111.jpg", 8, 20, 0.99, False),  # the notebook's strong version: 4 steps, within 8 levels anyway
     ],
 )
-def test_kit_attack_is_the_notebooks_loop(imagenet_weights, shared_data, photo, epsilon, steps, confidence):
-    """adversarial_image and FGSM give exactly the image of notebook 05's own loop and step."""
+def test_kit_attack_is_the_notebooks_loop(imagenet_weights, shared_data, photo, epsilon, steps, confidence, projection_acts):
+    """adversarial_image and FGSM give exactly the image of notebook 05's own loop and step.
+
+    Where the projection onto the epsilon-ball or the clip to 0..255 acts, removing it from either loop
+    makes the images differ (or, removed from both, breaks the bound): the test checks that they act.
+    """
     from transferkit import class_index, load_backbone
 
     notebook = _notebook_cells("fgsm-step", "attack-loop")
@@ -280,9 +285,21 @@ def test_kit_attack_is_the_notebooks_loop(imagenet_weights, shared_data, photo, 
     image, steps_taken = notebook["targeted_attack"](model, dog, target, epsilon, steps=steps, confidence=confidence)
     kit = adversarial_image(model, dog, "tabby", epsilon=epsilon, steps=steps, confidence=confidence)
     np.testing.assert_array_equal(kit.image, image, err_msg="the kit's loop drifted from notebook 05's")
-    assert kit.steps == steps_taken
+    assert kit.steps == steps_taken >= 1
     assert kit.success == (steps_taken < steps)  # the notebook's loop stops early only on success
     assert kit.max_change <= epsilon
+
+    # The clip to 0..255 acts at the first step: the photo has values at 255 (or 0) that it pushes outward.
+    _, gradient = notebook["loss_gradient"](model, tf.constant(dog, tf.float32), target)
+    outward = np.sum((dog == 255) & (gradient.numpy() < 0)) + np.sum((dog == 0) & (gradient.numpy() > 0))
+    assert outward > 0, "no value at 0 or 255 is pushed outward: the clip to 0..255 does not act here"
+    if projection_acts:
+        # Without the projection (a bound of `steps` levels, which no path of steps of one level reaches)
+        # the same loop leaves the epsilon-ball; both runs are the same until it first does, so there the
+        # projection acted.
+        unbounded, _ = notebook["targeted_attack"](model, dog, target, steps, steps=steps, confidence=confidence)
+        assert np.abs(unbounded.astype(int) - dog.astype(int)).max() > epsilon, "the projection does not act here"
+        assert np.any(np.abs(image.astype(int) - dog.astype(int)) == epsilon)
 
     one_step = notebook["fgsm_step"](model, dog, target, epsilon)
     np.testing.assert_array_equal(fgsm(model, dog, "tabby", epsilon=epsilon).image, one_step,
