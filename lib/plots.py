@@ -13,6 +13,8 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .i18n import _
+
 
 def finished(fig, made_here: bool = True):
     """``fig``, closed if the kit made it (see the module docstring), so Jupyter shows it once."""
@@ -32,7 +34,7 @@ def show_images(
     """A grid of images (uint8 or 0-255 float arrays, H x W or H x W x 3) with optional titles."""
     n = len(images)
     if n == 0:
-        print("(no images to show)")
+        print(_("(no images to show)"))
         return None
     ncols = min(ncols, n)
     nrows = int(np.ceil(n / ncols))
@@ -54,23 +56,26 @@ def show_images(
     return finished(fig)
 
 
-def plot_history(history, metrics: Sequence[str] = ("accuracy", "loss"), marker_at: int | None = None, marker_label: str = "fine-tuning starts"):
+def plot_history(history, metrics: Sequence[str] = ("accuracy", "loss"), marker_at: int | None = None,
+                 marker_label: str | None = None):
     """Training curves (train and validation) from a ``keras.callbacks.History`` or a dict of lists.
 
-    ``marker_at`` draws a vertical line at that epoch (e.g. where fine-tuning starts).
+    ``marker_at`` draws a vertical line at that epoch, labelled ``marker_label`` (default: "fine-tuning
+    starts", in the kit's language).
     """
+    marker_label = _("fine-tuning starts") if marker_label is None else marker_label
     hist = getattr(history, "history", history)
     metrics = [m for m in metrics if m in hist]
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.6), squeeze=False)
     for ax, m in zip(axes.flat, metrics):
         epochs = np.arange(1, len(hist[m]) + 1)
         style = "o-" if len(epochs) <= 30 else "-"
-        ax.plot(epochs, hist[m], style, label=f"train {m}")
+        ax.plot(epochs, hist[m], style, label=_("train {metric}").format(metric=m))
         if f"val_{m}" in hist:
-            ax.plot(epochs, hist[f"val_{m}"], style, label=f"validation {m}")
+            ax.plot(epochs, hist[f"val_{m}"], style, label=_("validation {metric}").format(metric=m))
         if marker_at is not None:
             ax.axvline(marker_at + 0.5, color="gray", ls="--", label=marker_label)
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(_("epoch"))
         ax.set_title(m)
         ax.legend()
     fig.tight_layout()

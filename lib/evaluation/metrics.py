@@ -17,6 +17,7 @@ from typing import Callable, NamedTuple, Sequence
 import numpy as np
 
 from ..datasets.oxford import species_of
+from ..i18n import _, pgettext
 from ..plots import finished
 
 
@@ -26,10 +27,10 @@ from ..plots import finished
 def _labels(labels) -> np.ndarray:
     y = np.asarray(labels)
     if y.ndim != 1:
-        raise ValueError(f"labels must be a 1-D array of class ids, got shape {y.shape}")
+        raise ValueError(_("labels must be a 1-D array of class ids, got shape {shape}").format(shape=y.shape))
     if y.size and not np.issubdtype(y.dtype, np.integer):
         if not np.all(np.equal(np.mod(y, 1), 0)):
-            raise ValueError("labels must be integer class ids (one per image), not scores")
+            raise ValueError(_("labels must be integer class ids (one per image), not scores"))
     return y.astype(np.int64)
 
 
@@ -44,7 +45,7 @@ def predicted_labels(predictions) -> np.ndarray:
 def _pair(labels, predictions) -> tuple[np.ndarray, np.ndarray]:
     y, p = _labels(labels), predicted_labels(predictions)
     if len(y) != len(p):
-        raise ValueError(f"{len(y)} labels but {len(p)} predictions")
+        raise ValueError(_("{labels} labels but {predictions} predictions").format(labels=len(y), predictions=len(p)))
     return y, p
 
 
@@ -57,7 +58,7 @@ def _num_classes(y: np.ndarray, p: np.ndarray, num_classes: int | None, predicti
         n = int(max(y.max(initial=-1), p.max(initial=-1))) + 1
     top = max(y.max(initial=-1), p.max(initial=-1))
     if top >= n or min(y.min(initial=0), p.min(initial=0)) < 0:
-        raise ValueError(f"class ids must lie in 0..{n - 1}; found {int(top)}")
+        raise ValueError(_("class ids must lie in 0..{last}; found {found}").format(last=n - 1, found=int(top)))
     return n
 
 
@@ -75,16 +76,16 @@ def top_k_accuracy(labels, probabilities, k: int = 1) -> float:
     y = _labels(labels)
     scores = np.asarray(probabilities, dtype=np.float64)
     if scores.ndim != 2:
-        raise ValueError(f"top-k needs the N x C score array, got shape {scores.shape}")
+        raise ValueError(_("top-k needs the N x C score array, got shape {shape}").format(shape=scores.shape))
     if len(scores) != len(y):
-        raise ValueError(f"{len(y)} labels but {len(scores)} rows of scores")
+        raise ValueError(_("{labels} labels but {rows} rows of scores").format(labels=len(y), rows=len(scores)))
     num_classes = scores.shape[1]
     if not 1 <= k <= num_classes:
-        raise ValueError(f"k must be between 1 and the number of classes ({num_classes}), got {k}")
+        raise ValueError(_("k must be between 1 and the number of classes ({classes}), got {k}").format(classes=num_classes, k=k))
     if len(y) == 0:
         return float("nan")
     if y.min() < 0 or y.max() >= num_classes:
-        raise ValueError(f"labels must lie in 0..{num_classes - 1}")
+        raise ValueError(_("labels must lie in 0..{last}").format(last=num_classes - 1))
     if k == num_classes:  # every class is in the top C (scikit-learn would warn that the score is perfect)
         return 1.0
     if num_classes == 2:  # scikit-learn takes one score per image for two classes: how much class 1 leads
@@ -168,14 +169,23 @@ class ClassReport:
             idx.sort(key=lambda i: (np.nan_to_num(self.accuracy[i], nan=2.0), -self.support[i]))
         elif sort == "support":
             idx.sort(key=lambda i: -self.support[i])
-        width = max(len(c) for c in self.class_names)
-        lines = [f"{'class':<{width}}  images  correct  accuracy  precision"]
+        first, overall = pgettext("table column", "class"), pgettext("table row", "overall")
+        heads = [pgettext("table column", "images"), pgettext("table column", "correct"),
+                 pgettext("table column", "accuracy"), pgettext("table column", "precision")]
+        width = max(len(c) for c in [*self.class_names, first, overall])
+        widths = [max(w, len(h)) for w, h in zip((6, 7, 8, 9), heads)]
+
+        def line(name: str, cells) -> str:
+            return "  ".join([f"{name:<{width}}", *(f"{c:>{w}}" for c, w in zip(cells, widths))]).rstrip()
+
+        def share(x: float) -> str:
+            return "-" if np.isnan(x) else f"{x:.1%}"
+
+        lines = [line(first, heads)]
         for i in idx:
-            acc = "      -" if np.isnan(self.accuracy[i]) else f"{self.accuracy[i]:7.1%}"
-            prec = "       -" if np.isnan(self.precision[i]) else f"{self.precision[i]:8.1%}"
-            lines.append(f"{self.class_names[i]:<{width}}  {self.support[i]:6d}  {self.correct[i]:7d}  "
-                         f"{acc:>8}  {prec:>9}")
-        lines.append(f"{'overall':<{width}}  {self.support.sum():6d}  {self.correct.sum():7d}  {self.overall:8.1%}")
+            lines.append(line(self.class_names[i], [str(self.support[i]), str(self.correct[i]),
+                                                    share(self.accuracy[i]), share(self.precision[i])]))
+        lines.append(line(overall, [str(self.support.sum()), str(self.correct.sum()), share(self.overall)]))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -273,17 +283,19 @@ class SpeciesReport:
         return len(self.cross_group) + len(self.within_group)
 
     def summary(self) -> str:
-        lines = [f"{self.groups[0]}-vs-{self.groups[-1]} accuracy from breed predictions: {self.accuracy:.1%} "
-                 f"({self.total - len(self.cross_group)}/{self.total})"]
+        lines = [_("{first}-vs-{last} accuracy from breed predictions: {accuracy:.1%} ({right}/{total})").format(
+            first=self.groups[0], last=self.groups[-1], accuracy=self.accuracy,
+            right=self.total - len(self.cross_group), total=self.total)]
         for a in self.groups:
-            row = ", ".join(f"predicted {b}: {self.confusion[a][b]}" for b in self.groups)
-            lines.append(f"  true {a}: {row}")
+            row = ", ".join(_("predicted {group}: {count}").format(group=b, count=self.confusion[a][b]) for b in self.groups)
+            lines.append("  " + _("true {group}: {row}").format(group=a, row=row))
         errors = self.breed_errors
         if errors:
-            lines.append(f"  of {errors} wrong breeds, {len(self.cross_group)} cross species "
-                         f"({len(self.cross_group) / errors:.0%}) and {len(self.within_group)} stay within it")
+            lines.append("  " + _("of {errors} wrong breeds, {cross} cross species ({share:.0%}) and {within} stay "
+                                  "within it").format(errors=errors, cross=len(self.cross_group),
+                                                      share=len(self.cross_group) / errors, within=len(self.within_group)))
         else:
-            lines.append("  no wrong breeds")
+            lines.append("  " + _("no wrong breeds"))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -301,7 +313,7 @@ def species_report(labels, predictions, class_names: Sequence[str],
     _num_classes(y, p, len(class_names), predictions)
     group_of = [species(c) for c in class_names] if callable(species) else list(species)
     if len(group_of) != len(class_names):
-        raise ValueError(f"{len(group_of)} species for {len(class_names)} classes")
+        raise ValueError(_("{species} species for {classes} classes").format(species=len(group_of), classes=len(class_names)))
     groups = sorted(set(group_of))
     g = np.array([groups.index(s) for s in group_of], dtype=np.int64)
     gy, gp = g[y], g[p]
@@ -330,12 +342,15 @@ def _species_legend(ax, species_names=("cat", "dog"), extra=()):
     from matplotlib.patches import Patch
 
     colors = {"cat": "tab:orange", "dog": "tab:blue"}
-    handles = [Patch(color=colors[s], label=f"{s} breeds") for s in species_names]
+    names = {"cat": _("cat breeds"), "dog": _("dog breeds")}
+    handles = [Patch(color=colors[s], label=names[s]) for s in species_names]
     ax.figure.legend(handles=handles + list(extra), loc="outside lower center", ncol=3, frameon=False)
 
 
-def plot_class_counts(sets: dict[str, dict[str, int]], title: str = "Images per breed", species=species_of):
+def plot_class_counts(sets: dict[str, dict[str, int]], title: str | None = None, species=species_of):
     """Horizontal bars of images per class for each split (``{"trainval": counts, "test": counts}``).
+
+    ``title`` defaults to "Images per breed" in the kit's language.
 
     Classes without any image in a split are marked with a red 0, so gaps in a partial copy show.
     """
@@ -355,19 +370,20 @@ def plot_class_counts(sets: dict[str, dict[str, int]], title: str = "Images per 
     for label, color in zip(ax.get_yticklabels(), _species_colors(names, species)):
         label.set_color(color)
     ax.invert_yaxis()
-    ax.set_xlabel("images (tick labels: orange = cat breed, blue = dog breed)")
-    ax.set_title(title)
+    ax.set_xlabel(_("images (tick labels: orange = cat breed, blue = dog breed)"))
+    ax.set_title(_("Images per breed") if title is None else title)
     ax.legend(loc="lower right")
     fig.tight_layout()
     return finished(fig)
 
 
-def plot_class_accuracy(report: ClassReport, title: str = "Test accuracy per breed", species=species_of,
-                        compare: ClassReport | None = None, compare_label: str = "baseline"):
+def plot_class_accuracy(report: ClassReport, title: str | None = None, species=species_of,
+                        compare: ClassReport | None = None, compare_label: str | None = None):
     """Horizontal bars of per-class accuracy, worst at the top, coloured by species.
 
     Each bar is annotated with its number of test images (few images = a noisy figure); classes
     without test images are listed in the title. ``compare`` adds another report as black ticks.
+    ``title`` and ``compare_label`` default to "Test accuracy per breed" and "baseline" in the kit's language.
     """
     import matplotlib.pyplot as plt
 
@@ -381,14 +397,17 @@ def plot_class_accuracy(report: ClassReport, title: str = "Test accuracy per bre
         ax.text(1.01, y, f"n={report.support[i]}", va="center", fontsize=7)
     extra = []
     if compare is not None:
-        extra = ax.plot(compare.accuracy[idx], ypos, "k|", markersize=10, mew=2, label=compare_label)
+        extra = ax.plot(compare.accuracy[idx], ypos, "k|", markersize=10, mew=2, label=_("baseline") if compare_label is None else compare_label)
     ax.set_yticks(ypos, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.12)
     ax.axvline(report.overall, color="gray", ls="--", lw=1)
-    ax.set_xlabel(f"accuracy (dashed: overall {report.overall:.1%})")
+    ax.set_xlabel(_("accuracy (dashed: overall {overall:.1%})").format(overall=report.overall))
     missing = report.missing
-    ax.set_title(title + (f"\n(no test images: {', '.join(missing)})" if missing else ""), fontsize=10)
+    title = _("Test accuracy per breed") if title is None else title
+    if missing:
+        title += "\n" + _("(no test images: {names})").format(names=", ".join(missing))
+    ax.set_title(title, fontsize=10)
     _species_legend(ax, extra=extra)
     return finished(fig)
 
@@ -407,16 +426,17 @@ def show_confused_pairs(images, predictions, pairs: Sequence[ConfusedPair], refe
     reference = reference if reference is not None else images
     pred = predicted_labels(predictions)
     if not pairs:
-        print("(no confused pairs to show)")
+        print(_("(no confused pairs to show)"))
         return None
     ncols = 2 * per_pair
     fig, axes = plt.subplots(len(pairs), ncols, figsize=(1.9 * ncols, 2.1 * len(pairs)), squeeze=False)
     for row, pair in zip(axes, pairs):
         wrong = mistakes_between(images.labels, pred, pair.actual_id, pair.predicted_id)[:per_pair]
         examples = np.flatnonzero(reference.labels == pair.predicted_id)[:per_pair]
-        cells = [(images, i, f"{pair.actual}\npredicted {pair.predicted}", "red") for i in wrong]
+        cells = [(images, i, _("{actual}\npredicted {predicted}").format(actual=pair.actual, predicted=pair.predicted), "red")
+                 for i in wrong]
         cells += [None] * (per_pair - len(wrong))
-        cells += [(reference, i, f"a real\n{pair.predicted}", "green") for i in examples]
+        cells += [(reference, i, _("a real\n{breed}").format(breed=pair.predicted), "green") for i in examples]
         for ax in row:
             ax.axis("off")
         for ax, cell in zip(row, cells):
@@ -425,6 +445,6 @@ def show_confused_pairs(images, predictions, pairs: Sequence[ConfusedPair], refe
             source, i, title, color = cell
             ax.imshow(source.images([i], size)[0])
             ax.set_title(title, fontsize=8, color=color)
-    fig.suptitle("left: mistakes (true breed, what the model said)  |  right: the breed it was taken for", fontsize=9)
+    fig.suptitle(_("left: mistakes (true breed, what the model said)  |  right: the breed it was taken for"), fontsize=9)
     fig.tight_layout()
     return finished(fig)

@@ -15,6 +15,7 @@ from ..models.backbones import input_size
 from ..datasets.imageset import ImageSet
 from ..models.inference import inference_fn
 from ..datasets.images import ImageError, as_batch, load_image
+from ..i18n import _
 from ..plots import finished
 
 # --------------------------------------------------------------------------- predictions
@@ -33,7 +34,7 @@ def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bo
         total = None
     forward = inference_fn(model)
     probs, labels = [], []
-    with tqdm(total=total, desc=f"predicting ({model.name})", unit="img", disable=not progress) as bar:
+    with tqdm(total=total, desc=_("predicting ({model})").format(model=model.name), unit="img", disable=not progress) as bar:
         for batch in data:
             x, y = (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
             probs.append(np.asarray(forward(x)))
@@ -47,9 +48,10 @@ def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bo
 
 
 def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = False,
-                          title: str = "Confusion matrix", ax=None):
+                          title: str | None = None, ax=None):
     """The confusion matrix as a heat map (``sklearn.metrics.ConfusionMatrixDisplay``), each cell
-    labelled with its count and row percentage; ``normalize`` colours by the row percentage."""
+    labelled with its count and row percentage; ``normalize`` colours by the row percentage.
+    ``title`` defaults to "Confusion matrix" in the kit's language."""
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -68,16 +70,18 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normali
         for (i, j), text in np.ndenumerate(display.text_):
             text.set_text(f"{cm[i, j]}\n{share[i, j]:.1%}")
             text.set_fontsize(9)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
+    ax.set_xlabel(_("predicted"))
+    ax.set_ylabel(_("true"))
+    ax.set_title(_("Confusion matrix") if title is None else title)
     if own:
         fig.tight_layout()
     return finished(ax.figure, own)
 
 
-def plot_accuracy_comparison(accuracies: dict[str, float], title: str = "Validation accuracy", ax=None):
-    """Side-by-side bars, e.g. ``{"frozen backbone": 0.975, "fine-tuned": 0.986}``, each labelled with its value."""
+def plot_accuracy_comparison(accuracies: dict[str, float], title: str | None = None, ax=None):
+    """Side-by-side bars, e.g. ``{"frozen backbone": 0.975, "fine-tuned": 0.986}``, each labelled with its value.
+
+    ``title`` defaults to "Validation accuracy" in the kit's language."""
     import matplotlib.pyplot as plt
 
     own = ax is None
@@ -89,8 +93,8 @@ def plot_accuracy_comparison(accuracies: dict[str, float], title: str = "Validat
         ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.2%}", ha="center", va="bottom")
     low = min(values)
     ax.set_ylim(max(0.0, low - 2 * (1 - low) - 0.01), 1.0)
-    ax.set_ylabel("accuracy")
-    ax.set_title(title)
+    ax.set_ylabel(_("accuracy"))
+    ax.set_title(_("Validation accuracy") if title is None else title)
     if own:
         fig.tight_layout()
     return finished(ax.figure, own)
@@ -104,7 +108,8 @@ def most_confident_wrong(labels, probabilities: np.ndarray, k: int = 8) -> np.nd
     p = np.asarray(probabilities)
     y = np.asarray(labels)
     if p.ndim != 2 or len(p) != len(y):
-        raise ValueError(f"need N x C probabilities and N labels, got {p.shape} and {y.shape}")
+        raise ValueError(_("need N x C probabilities and N labels, got {probabilities} and {labels}").format(
+            probabilities=p.shape, labels=y.shape))
     predicted = p.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y)
     confidence = p[wrong, predicted[wrong]]
@@ -121,14 +126,16 @@ def show_most_confident_wrong(images: ImageSet, labels, probabilities: np.ndarra
     labels = images.labels if labels is None else np.asarray(labels)
     idx = most_confident_wrong(labels, probabilities, k)
     if len(idx) == 0:
-        print("No mistakes: every image is classified correctly.")
+        print(_("No mistakes: every image is classified correctly."))
         return None
     names = images.class_names
     p = np.asarray(probabilities)
-    titles = [f"true {names[labels[i]]}\npredicted {names[p[i].argmax()]} {p[i].max():.0%}\n{Path(images.paths[i]).name}"
+    titles = [_("true {true}\npredicted {predicted} {confidence:.0%}\n{file}").format(
+                  true=names[labels[i]], predicted=names[p[i].argmax()], confidence=p[i].max(),
+                  file=Path(images.paths[i]).name)
               for i in idx]
     return show_images(images.images(idx, image_size=None), titles, ncols=ncols,
-                       suptitle=f"The {len(idx)} most confidently wrong of {len(labels)} images")
+                       suptitle=_("The {n} most confidently wrong of {total} images").format(n=len(idx), total=len(labels)))
 
 
 # --------------------------------------------------------------------------- one photo
@@ -161,10 +168,10 @@ def predict_image(model: keras.Model, source, class_names: Sequence[str]) -> Pre
     elif isinstance(source, np.ndarray) or hasattr(source, "__array__"):
         image = as_batch(np.asarray(source), size)[0].astype(np.uint8)
     else:
-        raise TypeError(f"expected a file path, file bytes or an image array, not {type(source).__name__}")
+        raise TypeError(_("expected a file path, file bytes or an image array, not {type}").format(type=type(source).__name__))
     probs = np.asarray(inference_fn(model)(np.asarray(image, "float32")[None]))[0]
     if len(class_names) != len(probs):
-        raise ValueError(f"{len(class_names)} class names for a model with {len(probs)} outputs")
+        raise ValueError(_("{names} class names for a model with {outputs} outputs").format(names=len(class_names), outputs=len(probs)))
     best = int(probs.argmax())
     return Prediction(class_names[best], float(probs[best]), {c: float(p) for c, p in zip(class_names, probs)}, image)
 
@@ -179,7 +186,7 @@ def show_prediction(model: keras.Model, source, class_names: Sequence[str]):
     try:
         pred = predict_image(model, source, class_names)
     except (FileNotFoundError, ImageError, TypeError) as e:
-        print(f"Cannot classify this photo: {e}")
+        print(_("Cannot classify this photo: {error}").format(error=e))
         return None
     print(pred)
     return show_images([pred.image], [f"{pred.label} ({pred.confidence:.1%})"], ncols=1, size=3.2)

@@ -18,6 +18,7 @@ import keras
 from keras import ops
 
 from ..datasets.downloads import fetch, keras_models_dir
+from ..i18n import _
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class ImageNetPreprocessing(keras.layers.Layer):
     def __init__(self, mode: str = "tf", **kwargs):
         super().__init__(**kwargs)
         if mode not in {"tf", "caffe", "torch", "none"}:
-            raise ValueError(f"unknown preprocessing mode {mode!r}")
+            raise ValueError(_("unknown preprocessing mode {mode!r}").format(mode=mode))
         self.mode = mode
 
     def call(self, images):
@@ -122,7 +123,7 @@ def weights_file(name: str, alpha: float | None = None, include_top: bool = Fals
     if name == "efficientnet_b0":
         file = f"efficientnetb0{top}.h5"
         return file, f"https://storage.googleapis.com/keras-applications/{file}", md5
-    raise ValueError(f"no ImageNet weights known for {name!r}")  # pragma: no cover - registry error
+    raise ValueError(_("no ImageNet weights known for {name!r}").format(name=name))  # pragma: no cover - registry error
 
 
 def ensure_weights(name: str, alpha: float | None = None, include_top: bool = False,
@@ -141,7 +142,7 @@ def backbone_spec(name: str) -> BackboneSpec:
     try:
         return BACKBONES[name]
     except KeyError:
-        raise ValueError(f"unknown backbone {name!r}; choose one of {sorted(BACKBONES)}") from None
+        raise ValueError(_("unknown backbone {name!r}; choose one of {names}").format(name=name, names=sorted(BACKBONES))) from None
 
 
 def preprocess_input(name: str):
@@ -182,7 +183,7 @@ def load_backbone(
     if spec.takes_alpha:
         kwargs["alpha"] = alpha if alpha is not None else spec.default_alpha
     elif alpha is not None:
-        raise ValueError(f"backbone {name!r} has no alpha (width multiplier)")
+        raise ValueError(_("backbone {name!r} has no alpha (width multiplier)").format(name=name))
     if include_top:
         kwargs["classifier_activation"] = classifier_activation
     else:
@@ -208,15 +209,16 @@ def base_layer_name(model: keras.Model) -> str:
     for layer in model.layers:
         if isinstance(layer, keras.Model):
             return layer.name
-    raise ValueError(f"{model.name} holds no nested pretrained network")
+    raise ValueError(_("{model} holds no nested pretrained network").format(model=model.name))
 
 
 def input_size(model: keras.Model) -> int | None:
     """Square side length, in pixels, of the images a model expects (None if it takes any size)."""
     shape = model.input_shape
     if isinstance(shape, list):
-        raise ValueError(f"{model.name} has {len(shape)} inputs; the kit expects one image input")
+        raise ValueError(_("{model} has {n} inputs; the kit expects one image input").format(model=model.name, n=len(shape)))
     h, w = shape[1], shape[2]
     if h is not None and w is not None and h != w:
-        raise ValueError(f"{model.name} expects {h}x{w} images; the kit expects a square input")
+        raise ValueError(_("{model} expects {height}x{width} images; the kit expects a square input").format(
+            model=model.name, height=h, width=w))
     return None if h is None else int(h)

@@ -85,7 +85,7 @@ def output_kind(model: keras.Model, outputs: str = "auto") -> str:
     if outputs in ("probabilities", "logits"):
         return outputs
     if outputs != "auto":
-        raise ValueError(f"outputs must be 'auto', 'probabilities' or 'logits', not {outputs!r}")
+        raise ValueError(_("outputs must be 'auto', 'probabilities' or 'logits', not {outputs!r}").format(outputs=outputs))
     layer = model
     while isinstance(layer, keras.Model) and layer.layers:
         layer = layer.layers[-1]
@@ -97,10 +97,8 @@ def output_kind(model: keras.Model, outputs: str = "auto") -> str:
         return "probabilities"
     if name == "linear":
         return "logits"
-    raise ValueError(
-        f"cannot tell whether the model's final activation {name!r} gives probabilities or logits; "
-        "pass outputs='probabilities' or outputs='logits'"
-    )
+    raise ValueError(_("cannot tell whether the model's final activation {name!r} gives probabilities or logits; "
+                       "pass outputs='probabilities' or outputs='logits'").format(name=name))
 
 
 def log_probabilities(outputs, from_logits: bool = True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from ..i18n import _
 from .backbones import base_layer_name, input_size
 
 
@@ -38,7 +39,7 @@ def build_classifier(backbone: keras.Model, num_classes: int, *, augment: bool =
     The pretrained network is ``model.get_layer(base_layer_name(model))``.
     """
     if num_classes < 2:
-        raise ValueError(f"a classifier needs at least 2 classes, got {num_classes}")
+        raise ValueError(_("a classifier needs at least 2 classes, got {n}").format(n=num_classes))
     base = backbone.get_layer(base_layer_name(backbone))
     base.trainable = False
     size = input_size(backbone)
@@ -66,7 +67,7 @@ def show_augmentation(model: keras.Model, image, n: int = 8, ncols: int = 4):
 
     layers = [layer for layer in model.layers if layer.name.startswith("random_")]
     if not layers:
-        print(f"{model.name} has no augmentation layers")
+        print(_("{model} has no augmentation layers").format(model=model.name))
         return None
     x = as_batch([image], input_size(model))
     versions = []
@@ -75,7 +76,7 @@ def show_augmentation(model: keras.Model, image, n: int = 8, ncols: int = 4):
         for layer in layers:
             y = layer(y, training=True)
         versions.append(np.clip(np.asarray(y[0]), 0, 255).astype("uint8"))
-    return show_images(versions, [f"version {i + 1}" for i in range(n)], ncols=ncols,
+    return show_images(versions, [_("version {i}").format(i=i + 1) for i in range(n)], ncols=ncols,
                        suptitle=" + ".join(layer.name.removeprefix("random_") for layer in layers))
 
 
@@ -107,18 +108,19 @@ def unfreeze_top(model: keras.Model, layers: int | float | str = DEFAULT_UNFREEZ
     n = len(names)
     if isinstance(layers, str):
         if layers not in names:
-            raise ValueError(f"{base.name} has no layer {layers!r}; its last layers are {names[-8:]}")
+            raise ValueError(_("{model} has no layer {layer!r}; its last layers are {last}").format(
+                model=base.name, layer=layers, last=names[-8:]))
         start = names.index(layers)
     elif isinstance(layers, float):
         if not 0.0 <= layers <= 1.0:
-            raise ValueError(f"a fraction of layers must lie in [0, 1], got {layers}")
+            raise ValueError(_("a fraction of layers must lie in [0, 1], got {layers}").format(layers=layers))
         start = n - int(round(layers * n))
     elif isinstance(layers, int) and not isinstance(layers, bool):
         if layers < 0:
-            raise ValueError(f"the number of layers to unfreeze must be >= 0, got {layers}")
+            raise ValueError(_("the number of layers to unfreeze must be >= 0, got {layers}").format(layers=layers))
         start = n - min(layers, n)
     else:
-        raise TypeError(f"layers must be an int, a float fraction or a layer name, not {type(layers).__name__}")
+        raise TypeError(_("layers must be an int, a float fraction or a layer name, not {type}").format(type=type(layers).__name__))
     base.trainable = start < n
     for i, layer in enumerate(base.layers):
         layer.trainable = i >= start and not isinstance(layer, keras.layers.BatchNormalization)

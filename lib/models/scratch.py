@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import keras
 
+from ..i18n import _
 from .heads import augmentation_layers
 
 
@@ -27,7 +28,7 @@ def scratch_cnn(num_classes: int, image_size: int = 128, *, channels: int = 3, f
     follow the batches: Keras' 0.99 needs a few hundred steps to forget its start, 0.9 a few dozen.
     """
     if num_classes < 2:
-        raise ValueError(f"a classifier needs at least 2 classes, got {num_classes}")
+        raise ValueError(_("a classifier needs at least 2 classes, got {n}").format(n=num_classes))
     inputs = keras.Input((image_size, image_size, channels), name="image")
     x = inputs
     for layer in augmentation_layers(seed=seed) if augment else []:

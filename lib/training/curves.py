@@ -36,11 +36,12 @@ from ..datasets.imageset import ImageSet
 from ..models.inference import predict_arrays
 from .features import extract_features
 from .fit import compile_for_training
+from ..i18n import N_, _
 from ..plots import finished
 
-LEARNERS = {"pixels": "logistic regression on raw pixels", "scratch": "CNN from scratch",
-            "probe": "linear probe on ImageNet features", "finetuned": "fine-tuned"}
-"""The four learners of notebook 06, in the order the loop fits them."""
+LEARNERS = {"pixels": N_("logistic regression on raw pixels"), "scratch": N_("CNN from scratch"),
+            "probe": N_("linear probe on ImageNet features"), "finetuned": N_("fine-tuned")}
+"""The four learners of notebook 06, in the order the loop fits them (English; ``_(LEARNERS[name])`` in the kit's language)."""
 
 ACTIVATIONS_DTYPE = "float16"
 """How :class:`DomainData` keeps the activations: half float32's memory (notebook 06 holds three domains
@@ -67,15 +68,17 @@ def split_backbone(backbone: keras.Model, first_trainable: str = FINE_TUNE_FROM)
     base = backbone.get_layer(base_layer_name(backbone))
     names = [layer.name for layer in base.layers]
     if first_trainable not in names:
-        raise ValueError(f"{base.name} has no layer {first_trainable!r}; its last layers are {names[-8:]}")
+        raise ValueError(_("{model} has no layer {layer!r}; its last layers are {last}").format(
+            model=base.name, layer=first_trainable, last=names[-8:]))
     start = names.index(first_trainable)
     top_layers = base.layers[start:]
     for layer in top_layers:
         inputs = layer.input  # the tensor(s) it was first called on (a list when it has several)
         n_inputs = len(inputs) if isinstance(inputs, (list, tuple)) else 1
         if n_inputs != 1:
-            raise ValueError(f"{base.name} is not a chain above {first_trainable!r} ({layer.name} has "
-                             f"{n_inputs} inputs): choose another layer or backbone")
+            raise ValueError(_("{model} is not a chain above {layer!r} ({other} has {n} inputs): choose another "
+                               "layer or backbone").format(model=base.name, layer=first_trainable, other=layer.name,
+                                                           n=n_inputs))
     cut = base.layers[start - 1].output
     inner = keras.Model(base.input, cut, name=f"{base.name}_to_{names[start - 1]}")
     image = keras.Input(backbone.input_shape[1:], name="image")
@@ -125,9 +128,10 @@ class DomainData:
     def __repr__(self) -> str:
         def shape(a):
             return "x".join(map(str, a.shape[1:]))
-        return (f"{self.name}: {len(self.y_train)} training and {len(self.y_test)} held-out images, "
-                f"{len(self.class_names)} classes; pixels {shape(self.pixels_train)}, "
-                f"activations {shape(self.activations_train)}, features {shape(self.features_train)}")
+        return _("{name}: {train} training and {test} held-out images, {classes} classes; pixels {pixels}, "
+                 "activations {activations}, features {features}").format(
+            name=self.name, train=len(self.y_train), test=len(self.y_test), classes=len(self.class_names),
+            pixels=shape(self.pixels_train), activations=shape(self.activations_train), features=shape(self.features_train))
 
 
 def pixels(images: ImageSet, size: int) -> np.ndarray:
@@ -147,7 +151,7 @@ def prepare_domain(train: ImageSet, test: ImageSet, backbone: keras.Model, pixel
     images themselves (nothing to cache).
     """
     if list(train.class_names) != list(test.class_names):
-        raise ValueError("train and test must have the same classes")
+        raise ValueError(_("train and test must have the same classes"))
     bottom, make_top = split_backbone(backbone, fine_tune_from)
     cache = bool(bottom.weights)  # a bottom without weights only scales pixels: cheaper to redo than to store
     a_train, y_train = extract_features(bottom, train, cache=cache, progress=progress)
@@ -231,20 +235,26 @@ def plot_learning_curves(accuracy: dict[str, list[float]], sizes, d: DomainData,
     xs = [n if n is not None else len(d.y_train) / k for n in sizes]
     styles = {"pixels": ("tab:grey", "D"), "scratch": ("tab:red", "s"), "probe": ("tab:blue", "o"),
               "finetuned": ("tab:green", "^")}
-    part = {"conv1": "whole network", FINE_TUNE_FROM: "last block"}.get(d.fine_tune_from, f"from {d.fine_tune_from}")
-    labels = {**LEARNERS, "finetuned": f"{LEARNERS['finetuned']} ({part})"}
+    if d.fine_tune_from == "conv1":
+        part = _("whole network")
+    elif d.fine_tune_from == FINE_TUNE_FROM:
+        part = _("last block")
+    else:
+        part = _("from {layer}").format(layer=d.fine_tune_from)
+    labels = {name: _(text) for name, text in LEARNERS.items()}
+    labels["finetuned"] = _("{learner} ({part})").format(learner=labels["finetuned"], part=part)
     for name, accs in accuracy.items():
         color, marker = styles.get(name, (None, "o"))
         ax.plot(xs, accs, marker=marker, color=color, label=labels.get(name, name))
-    ax.axhline(1 / k, color="grey", ls=":", lw=1, label=f"chance ({1 / k:.2f})")
+    ax.axhline(1 / k, color="grey", ls=":", lw=1, label=_("chance ({chance:.2f})").format(chance=1 / k))
     ax.set_xscale("log")
-    ax.set_xticks(xs, ["all\n(%d)" % round(x) if n is None else str(n) for x, n in zip(xs, sizes)])
+    ax.set_xticks(xs, [_("all\n({n})").format(n=round(x)) if n is None else str(n) for x, n in zip(xs, sizes)])
     ax.minorticks_off()
-    ax.set_xlabel("training images per class")
-    ax.set_ylabel(f"accuracy on {len(d.y_test)} held-out images")
+    ax.set_xlabel(_("training images per class"))
+    ax.set_ylabel(_("accuracy on {n} held-out images").format(n=len(d.y_test)))
     ax.set_ylim(min(1 / k, *(a for accs in accuracy.values() for a in accs)) - 0.03, 1.01)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=9, frameon=False)
-    ax.set_title(title or f"{d.name}: when does transfer pay?")
+    ax.set_title(title or _("{name}: when does transfer pay?").format(name=d.name))
     fig.tight_layout()
     return finished(fig, own)

@@ -14,6 +14,7 @@ from ..models.backbones import input_size
 from ..models.inference import inference_fn
 from ..config import cache_dir
 from ..datasets.imageset import ImageSet
+from ..i18n import _
 from .fit import compile_for_training
 
 
@@ -97,7 +98,7 @@ def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32,
     forward = inference_fn(model)
     batches = images.as_tf(input_size(model), batch_size, labels=False)
     out = []
-    with tqdm(total=len(images), desc=f"features ({model.name})", unit="img", disable=not progress) as bar:
+    with tqdm(total=len(images), desc=_("features ({model})").format(model=model.name), unit="img", disable=not progress) as bar:
         for x in batches:
             out.append(forward(x).numpy())
             bar.update(len(out[-1]))
@@ -133,7 +134,8 @@ def train_classifier(train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
     else:
         classifier = head_of.get_layer("classifier")
         if x.ndim != 2 or x.shape[1] != classifier.input.shape[-1]:
-            raise ValueError(f"the head takes {classifier.input.shape[-1]} features per image, got an array of shape {x.shape}")
+            raise ValueError(_("the head takes {n} features per image, got an array of shape {shape}").format(
+                n=classifier.input.shape[-1], shape=x.shape))
         names = [layer.name for layer in head_of.layers]
         layers = ([head_of.get_layer("dropout")] if "dropout" in names else []) + [classifier]
         name = "head"

@@ -34,6 +34,7 @@ import keras
 from ..models.backbones import input_size
 from ..models.heads import freeze_backbone, pretrained_part
 from ..datasets.imageset import ImageSet
+from ..i18n import _
 
 
 
@@ -96,15 +97,15 @@ def fine_tune(model: keras.Model, train_ds, val_ds, *, epochs: int, learning_rat
     ``initial_epoch`` only numbers the epochs (e.g. continue after the head's epochs).
     """
     if not pretrained_part(model).trainable_weights:
-        raise ValueError("nothing in the pretrained network is trainable: call unfreeze_top(model) before fine_tune")
+        raise ValueError(_("nothing in the pretrained network is trainable: call unfreeze_top(model) before fine_tune"))
     if val_ds is None and patience is not None:
-        raise ValueError("early stopping watches the validation loss: pass validation data, or patience=None")
+        raise ValueError(_("early stopping watches the validation loss: pass validation data, or patience=None"))
     train = _as_dataset(train_ds, model, batch_size, shuffle=True)
     rate = learning_rate
     if decay:
         steps = int(train.cardinality())
         if steps <= 0:
-            raise ValueError("decay=True needs a training set of known, finite length (a batched tf.data pipeline)")
+            raise ValueError(_("decay=True needs a training set of known, finite length (a batched tf.data pipeline)"))
         rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps)
     compile_for_training(model, rate)
     stop = [] if patience is None else [
