@@ -13,6 +13,7 @@ from .extract import templates
 from .paths import KIT_DOMAIN, Paths
 from .placeholders import placeholder_errors
 from .render import planned_renders
+from .sentences import REVIEWED, sentence_errors
 from .units import cell_source, preview
 
 
@@ -77,10 +78,23 @@ def check_catalogs(report: Report, paths: Paths, lang: str, fresh: dict[str, Cat
             if is_done(m):  # a fuzzy entry is reported as fuzzy: its translation is of the old English
                 for problem in placeholder_errors(m.id, m.string, kit_message=domain == KIT_DOMAIN):
                     report.add(f"{where}: {problem}")
+                for problem in _sentence_problems(m):
+                    report.add(f"{where}: {problem}")
         if catalog.obsolete and not draft:
             for m in catalog.obsolete.values():
                 report.add(f"{paths.rel(path)}: obsolete entry {m.context or ''} {preview(m.id)} "
                            "(its English is gone: reuse the translation if it helps, then `make l10n-clean`)")
+
+
+def _sentence_problems(m) -> list[str]:
+    """A translation with more or fewer sentences than its English, unless reviewed (``#, sentences-ok``);
+    a review mark on an entry whose counts agree (it no longer says anything)."""
+    english = m.id if isinstance(m.id, str) else m.id[0]
+    translation = m.string if isinstance(m.string, str) else m.string[0]
+    problems = sentence_errors(english, translation)
+    if REVIEWED in m.flags:
+        return [] if problems else [f"marked `{REVIEWED}` but its sentences match the English: remove the mark"]
+    return [f"{p}: {preview(english)}" if m.context else p for p in problems]  # a kit message is named by its English
 
 
 def _code_cells(nb: dict) -> list[dict]:

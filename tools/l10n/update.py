@@ -10,6 +10,7 @@ from babel.messages.catalog import Catalog, Message
 from .. import colab
 from .catalogs import is_done, key, new_catalog, po_bytes, read_catalog, summary, write_if_changed
 from .paths import BUGS, Paths
+from .sentences import REVIEWED
 
 
 def translation_memory(paths: Paths, lang: str) -> dict[str, str]:
@@ -37,6 +38,7 @@ def merge(catalog: Catalog, template: Catalog, memory: dict[str, str]) -> Catalo
     for message in catalog:
         if not message.id or is_done(message):
             continue
+        message.flags.discard(REVIEWED)  # a review of the sentences was of the old English
         before = old.get(key(message))
         if before is not None and before.previous_id and not message.previous_id:
             message.previous_id = list(before.previous_id)  # still fuzzy: keep the English it was translated from
