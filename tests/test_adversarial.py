@@ -140,6 +140,18 @@ def test_fgsm_equals_one_step(logits_model, targeted):
     assert one.steps == 1 and len(one.history["step"]) == 2
 
 
+def test_zero_gradient_is_a_zero_step():
+    """A model blind to its input has a zero gradient: the attack leaves the image as it is (no 0/0 from
+    the momentum's L1 normalisation), with and without momentum and diversity."""
+    model = keras.Sequential([keras.Input((SIZE, SIZE, 3)), keras.layers.Rescaling(0.0), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    image = np.random.default_rng(5).integers(0, 256, size=(SIZE, SIZE, 3), dtype=np.uint8)
+    for options in ({}, {"momentum": 1.0, "diversity": 0.7}):
+        r = adversarial_image(model, image, None, epsilon=2, steps=3, early_stop=False, **options)
+        np.testing.assert_array_equal(r.image, image)
+        assert r.steps == 3 and not r.success
+
+
 def test_untargeted_changes_the_class(softmax_model):
     image = _image_of_class(softmax_model, 1)
     r = adversarial_image(softmax_model, image, None, epsilon=2)

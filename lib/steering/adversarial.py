@@ -367,7 +367,8 @@ def adversarial_image(
             notes.append(f"the model already predicts {class_name(goal, class_names, num_classes)}; nothing to do")
         if (ok and (early_stop or step == 0)) or step == steps:
             break
-        velocity = momentum * velocity + gradient / tf.norm(gradient, 1)  # momentum 0: this gradient alone
+        # momentum 0: this gradient alone (a zero gradient, e.g. under the 1e-30 floor, stays a zero step)
+        velocity = momentum * velocity + gradient / tf.maximum(tf.norm(gradient, 1), _TINY)
         x = x - step_size * tf.sign(velocity)                # every pixel one step against the direction
         x = tf.clip_by_value(x, orig - bound, orig + bound)  # projection onto the epsilon-ball
         x = tf.round(tf.clip_by_value(x, 0, 255))            # a real image: whole levels 0-255
