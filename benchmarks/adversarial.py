@@ -1,13 +1,19 @@
 """Benchmark: the dog -> "tabby" attack on the Cats-vs-Dogs validation dogs.
 
-    python benchmarks/adversarial.py            # all 500 validation dogs
-    TRANSFERKIT_QUICK=1 python benchmarks/adversarial.py   # the first 50
+    python benchmarks/adversarial.py            # all 500 validation dogs (transfer: the first 50)
+    TRANSFERKIT_QUICK=1 python benchmarks/adversarial.py   # the first 50 (transfer: the first 10)
 
 Every photo is resized to 224x224 uint8 and attacked with ``adversarial_image`` (MobileNet v1
 alpha 0.75, ImageNet head): notebook 05's loop, steps of 1 level, at most 20 steps. Success =
 top-1 is "tabby" after the adversarial image is written to a PNG file and read back. Transfer = MobileNet alpha 0.25, never attacked, also says
 "tabby" on that PNG. Prints ``key: value`` lines; timings are wall-clock on this machine,
 with the load average at the end to read them by.
+
+Attacks that travel (notebook 05's last section): on the first 50 dogs only (10 in
+quick mode), to keep the run's time reasonable, each dog is attacked at epsilon 2, 8 and 16 with the
+plain loop and the diverse one (``momentum=1.0, diversity=0.7``, ``seed`` = the dog's number), all 20
+steps (``early_stop=False``) of ``max(1, round(epsilon / 10))`` levels. ``transfer_rate_eps<E>_<method>``
+is the share of them whose PNG the alpha 0.25 network sees as "tabby" (top-1).
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from transferkit.steering.adversarial import adversarial_image  # noqa: E402
 TARGET = "tabby"
 STEPS = 20
 DOG_CLASSES = range(151, 269)  # ImageNet indices 151..268 are dog breeds
+TRANSFER_EPSILONS = (2, 8, 16)
+TRANSFER_METHODS = {"plain": {}, "diverse": {"momentum": 1.0, "diversity": 0.7}}
 
 
 def main() -> int:
@@ -79,6 +87,20 @@ def main() -> int:
                     row["second_changed_eps2"] = second_top != row["second_orig_top1"]
             rows.append(row)
 
+        transfer_files = files[: pick(50, 10)]
+        travelled = {(e, m): [] for e in TRANSFER_EPSILONS for m in TRANSFER_METHODS}
+        own = {key: [] for key in travelled}
+        t0 = time.perf_counter()
+        for i, f in enumerate(tqdm(transfer_files, desc="attacks that travel")):
+            dog = load_image(f, 224)
+            for (eps, method) in travelled:
+                r = adversarial_image(model, dog, TARGET, epsilon=eps, steps=STEPS, step_size=max(1, round(eps / 10)),
+                                      early_stop=False, seed=i, **TRANSFER_METHODS[method])
+                back = round_trip(r.image)
+                own[eps, method].append(top1(model, back) == target)
+                travelled[eps, method].append(top1(second, back) == target)
+        transfer_seconds = (time.perf_counter() - t0) / (len(transfer_files) * len(travelled))
+
     def col(key):
         return np.array([r[key] for r in rows])
 
@@ -106,6 +128,10 @@ def main() -> int:
         "second_model_prediction_changed_eps2": f"{col('second_changed_eps2').mean():.3f}",
         "seconds_per_image": f"{col('seconds_eps2').mean():.2f}",
         "seconds_per_image_eps1": f"{col('seconds_eps1').mean():.2f}",
+        "transfer_images": len(transfer_files),
+        **{f"transfer_rate_eps{e}_{m}": f"{np.mean(v):.3f}" for (e, m), v in travelled.items()},
+        **{f"own_model_success_eps{e}_{m}": f"{np.mean(v):.3f}" for (e, m), v in own.items()},
+        "seconds_per_transfer_attack": f"{transfer_seconds:.2f}",
         "load_average_1min": f"{os.getloadavg()[0]:.1f}",  # timings on a busy machine are slower
     }
     for key, value in figures.items():

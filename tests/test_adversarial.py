@@ -140,6 +140,18 @@ def test_fgsm_equals_one_step(logits_model, targeted):
     assert one.steps == 1 and len(one.history["step"]) == 2
 
 
+def test_zero_gradient_is_a_zero_step():
+    """A model blind to its input has a zero gradient: the attack leaves the image as it is (no 0/0 from
+    the momentum's L1 normalisation), with and without momentum and diversity."""
+    model = keras.Sequential([keras.Input((SIZE, SIZE, 3)), keras.layers.Rescaling(0.0), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    image = np.random.default_rng(5).integers(0, 256, size=(SIZE, SIZE, 3), dtype=np.uint8)
+    for options in ({}, {"momentum": 1.0, "diversity": 0.7}):
+        r = adversarial_image(model, image, None, epsilon=2, steps=3, early_stop=False, **options)
+        np.testing.assert_array_equal(r.image, image)
+        assert r.steps == 3 and not r.success
+
+
 def test_untargeted_changes_the_class(softmax_model):
     image = _image_of_class(softmax_model, 1)
     r = adversarial_image(softmax_model, image, None, epsilon=2)
@@ -304,3 +316,32 @@ def test_kit_attack_is_the_notebooks_loop(imagenet_weights, shared_data, photo, 
     one_step = notebook["fgsm_step"](model, dog, target, epsilon)
     np.testing.assert_array_equal(fgsm(model, dog, "tabby", epsilon=epsilon).image, one_step,
                                   err_msg="the kit's FGSM drifted from notebook 05's")
+
+
+@pytest.mark.parametrize(
+    "photo, epsilon, steps, step_size, seed",
+    [
+        ("beagle_111.jpg", 8, 6, 1, 0),  # the notebook's epsilon 8 attack that travels, first steps
+        ("dog.2013.jpg", 16, 4, 2, 3),   # its epsilon 16 (steps of 2 levels), another seed
+    ],
+)
+def test_kit_diverse_attack_is_the_notebooks_loop(imagenet_weights, shared_data, photo, epsilon, steps, step_size, seed):
+    """With momentum and input diversity (the same seed, so the same random views), adversarial_image gives
+    exactly the image of notebook 05's loop. Both options act here: without either one, the image differs."""
+    from transferkit import class_index, load_backbone
+
+    notebook = _notebook_cells("fgsm-step", "attack-loop", "travel-views")
+    model = load_backbone(include_top=True)
+    dog = load_image(demo_image(photo), 224)
+    target = class_index("tabby")
+    travel = dict(steps=steps, step_size=step_size, early_stop=False, seed=seed)
+
+    image, steps_taken = notebook["targeted_attack"](model, dog, target, epsilon, momentum=1.0, diversity=0.7, **travel)
+    kit = adversarial_image(model, dog, "tabby", epsilon=epsilon, momentum=1.0, diversity=0.7, **travel)
+    np.testing.assert_array_equal(kit.image, image, err_msg="the kit's diverse attack drifted from notebook 05's loop")
+    assert kit.steps == steps_taken == steps and kit.max_change <= epsilon
+    np.testing.assert_allclose(kit.probabilities, _predict(model, kit.image), atol=1e-5)  # of the image, not a view
+
+    for without in ({"momentum": 0.0, "diversity": 0.7}, {"momentum": 1.0, "diversity": 0.0}):
+        other = adversarial_image(model, dog, "tabby", epsilon=epsilon, **without, **travel).image
+        assert not np.array_equal(other, image), f"the option left out ({without}) does not act here"

@@ -200,9 +200,28 @@ def _probabilities(outputs, kind: str) -> np.ndarray:
     return np.exp(log_probabilities(outputs, kind == "logits")[0].numpy().astype(np.float64))
 
 
+def _draw_view(rng: np.random.Generator, side: int, canvas: int) -> tf.Tensor:
+    """Notebook 05's ``draw_view``: a random size in [side, canvas) and a place for it on a canvas x canvas square."""
+    size = rng.integers(side, canvas)
+    top, left = rng.integers(0, canvas - size + 1, size=2)
+    return tf.constant([size, top, left, canvas], tf.int32)
+
+
+def _view_of(x: tf.Tensor, view: tf.Tensor) -> tf.Tensor:
+    """Notebook 05's ``view_of``: ``x`` resized to size x size, put at (top, left) on a black canvas, resized back."""
+    size, top, left, canvas = tf.unstack(view)
+    seen = tf.image.resize(x, tf.stack([size, size]))
+    seen = tf.image.pad_to_bounding_box(seen, top, left, canvas, canvas)
+    return tf.image.resize(seen, x.shape[:2])
+
+
 @tf.function  # compiled into a graph, as notebook 05's loss_gradient: several times faster than eager
-def _loss_gradient(model: keras.Model, x: tf.Tensor, cls: tf.Tensor, direction: float, kind: str):
+def _loss_gradient(model: keras.Model, x: tf.Tensor, cls: tf.Tensor, direction: float, kind: str,
+                   view: tf.Tensor | None = None):
     """The model's outputs for the image ``x`` (H x W x 3), the loss, and the loss's gradient at ``x``.
+
+    ``view`` (input diversity): the model sees ``_view_of(x, view)`` instead of ``x``; the gradient is
+    still with respect to ``x``.
 
     ``direction=-1``: loss ``-log p(class)`` (targeted); ``+1``: ``log p(class)`` (untargeted, push
     the class down). For a softmax model this is notebook 05's ``loss_gradient``: the same loss, the
@@ -212,7 +231,8 @@ def _loss_gradient(model: keras.Model, x: tf.Tensor, cls: tf.Tensor, direction: 
     """
     with tf.GradientTape() as tape:
         tape.watch(x)
-        outputs = model(x[None], training=False)
+        seen = x if view is None else _view_of(x, view)
+        outputs = model(seen[None], training=False)
         if kind == "probabilities" and outputs.shape[-1] > 1:
             log_p = tf.math.log(tf.maximum(outputs[0][cls], _TINY))  # log(p) for any p > 1e-30
         else:
@@ -237,6 +257,9 @@ def adversarial_image(
     confidence: float = 0.0,
     label: int | str | None = None,
     early_stop: bool = True,
+    momentum: float = 0.0,
+    diversity: float = 0.0,
+    seed: int | None = 0,
     outputs: str = "auto",
     class_names: Sequence[str] | None = None,
     progress: bool = False,
@@ -260,6 +283,14 @@ def adversarial_image(
       since the rounding undoes any smaller step); ``steps=1, step_size=epsilon`` is FGSM.
     * ``confidence`` - success also needs p(target) (untargeted: p(new top-1)) >= this.
     * ``early_stop`` - stop at the first successful image; otherwise run all ``steps``.
+    * ``momentum`` - MI-FGSM (Dong et al. 2018): each step follows ``momentum * previous direction +
+      gradient / its L1 norm``; 0 (default) is the plain attack, 1.0 the usual choice for transfer.
+    * ``diversity`` - input diversity (Xie et al. 2019): at each step, with this probability, the
+      gradient is taken through a random view of the image (resized to a size in [side, 1.12 side),
+      put at a random place on a black 1.12 side square, resized back); 0 (default) never, 0.7 for
+      transfer. ``seed`` fixes the views (same seed, same views as the notebook's loop). With
+      diversity, ``history`` and ``early_stop`` read the model's answer on the view it saw; the
+      result's probabilities and ``success`` are always those of the returned image.
     * ``callbacks`` - :class:`~transferkit.steering.callbacks.Callback` objects; ``on_step`` gets
       each history entry (the original first); ``progress=True`` adds a
       :class:`~transferkit.steering.callbacks.Progress` bar of ``score``.
@@ -284,12 +315,19 @@ def adversarial_image(
         raise ValueError(f"step_size must be >= 1 level (rounding to whole levels undoes a smaller step), got {step_size}")
     if not 0 <= confidence < 1:
         raise ValueError(f"confidence must be in [0, 1), got {confidence}")
+    if not momentum >= 0:
+        raise ValueError(f"momentum must be >= 0, got {momentum}")
+    if not 0 <= diversity <= 1:
+        raise ValueError(f"diversity is a probability, in [0, 1], got {diversity}")
 
     notes: list[str] = []
     original = _prepare_image(image, input_size(model), notes)
     for note in notes:
         warnings.warn(note, stacklevel=2)
     kind = output_kind(model, outputs)
+    side = original.shape[0]
+    if diversity and original.shape[1] != side:
+        raise ValueError(f"input diversity needs a square image, got {original.shape[1]}x{side}")
     bound = float(math.floor(epsilon))  # whole levels a uint8 pixel may move
     orig = tf.constant(original.astype(np.float32))
 
@@ -314,9 +352,12 @@ def adversarial_image(
     common = dict(original=original, target=goal, label=true, epsilon=float(epsilon), notes=notes,
                   class_names=class_names)
 
+    velocity = tf.zeros_like(orig)  # momentum: the running sum of L1-normalised gradients
+    rng = np.random.default_rng(seed)  # input diversity's views: drawn as in the notebook's loop
     for step in range(steps + 1):
-        # The model's answer on the current (whole-level) image, and the gradient there.
-        outputs_now, loss, gradient = _loss_gradient(model, x, cls_tensor, direction, kind)
+        # The model's answer on the current (whole-level) image, or a random view of it, and the gradient there.
+        view = _draw_view(rng, side, int(1.12 * side)) if rng.random() < diversity else None
+        outputs_now, loss, gradient = _loss_gradient(model, x, cls_tensor, direction, kind, view)
         p, loss = _probabilities(outputs_now, kind), float(loss)
         ok = succeeded(p)
         watch.on_step(step, {"step": step, "loss": loss, "score": float(p[cls]), "top1": int(np.argmax(p)),
@@ -326,10 +367,15 @@ def adversarial_image(
             notes.append(f"the model already predicts {class_name(goal, class_names, num_classes)}; nothing to do")
         if (ok and (early_stop or step == 0)) or step == steps:
             break
-        x = x - step_size * tf.sign(gradient)                # every pixel one step against the gradient
+        # momentum 0: this gradient alone (a zero gradient, e.g. under the 1e-30 floor, stays a zero step)
+        velocity = momentum * velocity + gradient / tf.maximum(tf.norm(gradient, 1), _TINY)
+        x = x - step_size * tf.sign(velocity)                # every pixel one step against the direction
         x = tf.clip_by_value(x, orig - bound, orig + bound)  # projection onto the epsilon-ball
         x = tf.round(tf.clip_by_value(x, 0, 255))            # a real image: whole levels 0-255
     watch.on_end()
+    if view is not None:  # the last answer was on a view: the result reports the image itself
+        p = _probabilities(inference_fn(model)(x[None]), kind)
+        ok = succeeded(p)
     return AdversarialResult(image=x.numpy().astype(np.uint8), success=bool(ok), steps=step,
                              original_probabilities=probs0, probabilities=p, history=history.history, **common)
 
