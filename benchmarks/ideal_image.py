@@ -22,11 +22,26 @@ same without the TV term. Figures are for the TV run:
                                  ``second_model_rank_<class>`` the target's rank (1 = top-1)
 * ``seconds_per_step``         - wall-clock, mean over all runs (compilation excluded)
 
+Then, for each class, the kit's loop with ``param="fourier"`` (notebook 04's last step: decorrelated
+Fourier coefficients seen through its standard transforms) at its default steps (256; quick: 20) and
+the same seed, measured with
+notebook 04's own ``contrast`` and ``colourfulness`` (cell "compare-images"):
+
+* ``contrast_<class>_fourier``      - RMS contrast of the uint8 image (grey levels' std, 0..1; target >= 0.12)
+* ``colourfulness_<class>_fourier`` - Hasler and Suesstrunk's colourfulness
+* ``p_<class>_fourier``             - p(class) of the uint8 image (target >= 0.99)
+* ``second_model_top1_<class>_fourier`` - 1 when MobileNet alpha 0.25's top-1 is the class, else 0 (target: 1)
+* ``seconds_per_image_fourier``     - wall-clock per image, compilation included (target <= 15)
+* ``contrast_photos_median``        - median RMS contrast of the lesson's photos (``transferkit/photos``)
+
+The images (Fourier, and the TV runs above as ``<class>_pixels.png``) are written to ``build/ideal/``.
+
 Prints ``key: value`` lines. Timings are wall-clock on this machine, shared with other jobs.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import time
@@ -38,12 +53,16 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from transferkit import class_index, load_backbone, pick, top_k  # noqa: E402
-from transferkit.steering.ideal import DEFAULT_JITTER, DEFAULT_LEARNING_RATE, DEFAULT_SCORE, DEFAULT_STEPS, DEFAULT_TV_WEIGHT, ideal_image  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from transferkit import class_index, demo_image, load_backbone, load_image, pick, top_k  # noqa: E402
+from transferkit.steering.ideal import DEFAULT_FOURIER_STEPS, DEFAULT_JITTER, DEFAULT_LEARNING_RATE, DEFAULT_SCORE, DEFAULT_STEPS, DEFAULT_TV_WEIGHT, ideal_image  # noqa: E402
 
 CLASSES = ("Siamese_cat", "tabby", "zebra")
 SEED = 0
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_ideal_cat.ipynb"
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "04_ideal_cat.ipynb"
+IMAGES = ROOT / "build" / "ideal"
 
 
 def notebook_optimize():
@@ -52,6 +71,15 @@ def notebook_optimize():
     names = {"np": np, "tf": tf, "keras": keras}
     exec("".join(cells["ascent-loop"]["source"]), names)
     return names["optimize"]
+
+
+def notebook_measures():
+    """``contrast`` and ``colourfulness`` as notebook 04's cell "compare-images" defines them (its functions only)."""
+    cells = {cell.get("id"): cell for cell in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]}
+    tree = ast.parse("".join(cells["compare-images"]["source"]))
+    names = {"np": np}
+    exec(compile(ast.Module([node for node in tree.body if isinstance(node, ast.FunctionDef)], []), "compare-images", "exec"), names)
+    return names["contrast"], names["colourfulness"]
 
 
 def main() -> int:
@@ -79,6 +107,9 @@ def main() -> int:
         for label, tv_weight in (("tv", DEFAULT_TV_WEIGHT), ("plain", 0.0)):
             result = ideal_image(model, name, steps=steps, tv_weight=tv_weight, seed=SEED, progress=False)
             runs[label] = result
+            if label == "tv":
+                IMAGES.mkdir(parents=True, exist_ok=True)
+                result.save(IMAGES / f"{name}_pixels.png")
             step_times.append(result.seconds_per_step)  # the first step, which compiles, excluded
             print(f"# {name} {label}: {result!r} (first step with compilation {result.first_step_seconds:.1f}s)", flush=True)
         tv, plain = runs["tv"], runs["plain"]
@@ -97,7 +128,26 @@ def main() -> int:
         print(f"second_model_rank_{name}: {int((probs2 > probs2[tv.target]).sum()) + 1}")
         plain2 = second.predict(plain.image[None].astype("float32"), verbose=0)[0]
         print(f"second_model_prob_without_tv_{name}: {plain2[tv.target]:.4f}", flush=True)
-    print(f"seconds_per_step: {np.mean(step_times):.3f}")
+    print(f"seconds_per_step: {np.mean(step_times):.3f}", flush=True)
+
+    contrast, colourfulness = notebook_measures()
+    fourier_steps = pick(DEFAULT_FOURIER_STEPS, 20)
+    print(f"fourier_steps: {fourier_steps}")
+    seconds = []
+    for name in CLASSES:
+        result = ideal_image(model, name, steps=fourier_steps, param="fourier", seed=SEED, progress=False)
+        seconds.append(result.seconds)
+        path = result.save(IMAGES / f"{name}_fourier.png")
+        probs2 = second.predict(result.image[None].astype("float32"), verbose=0)[0]
+        print(f"# {name} fourier: {result!r} -> {path.relative_to(ROOT)}")
+        print(f"contrast_{name}_fourier: {contrast(result.image):.3f}")
+        print(f"colourfulness_{name}_fourier: {colourfulness(result.image):.1f}")
+        print(f"p_{name}_fourier: {result.probability:.4f}")
+        print(f"second_model_top1_{name}_fourier: {int(top_k(probs2, 1)[0][0] == result.target_name)}")
+        print(f"second_model_prob_{name}_fourier: {probs2[result.target]:.4f}", flush=True)
+    print(f"seconds_per_image_fourier: {np.mean(seconds):.1f}")
+    photos = sorted(path.name for path in demo_image().parent.glob("*.jpg"))
+    print(f"contrast_photos_median: {np.median([contrast(load_image(demo_image(n), 224)) for n in photos]):.3f} ({len(photos)} photos)")
     return 0
 
 

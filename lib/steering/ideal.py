@@ -8,11 +8,14 @@ little random jitter between steps give smoother, more recognisable patterns.
 The loop is notebook 04's ``optimize`` (same start, score, TV term, Adam schedule, clip and
 rounding), plus jitter, one batch for several classes, a compiled step and a per-step record.
 With ``jitter=0`` it makes the notebook's image; ``tests/test_ideal.py`` runs the notebook's cell
-to hold the two together.
+to hold the two together. ``param="fourier"`` describes the image as decorrelated Fourier
+coefficients seen through random transforms (:mod:`.param`, :mod:`.transform`), the notebook's
+Fourier cell, held to it the same way: far more contrast and colour, and other networks agree.
 
 >>> model = load_backbone(include_top=True, classifier_activation=None)   # ImageNet logits
 >>> cat = ideal_image(model, "Siamese_cat")         # logit + total variation, jittered, 200 steps
 >>> noise_cat = ideal_image(model, "Siamese_cat", score="log_prob", tv_weight=0, jitter=0)
+>>> fourier_cat = ideal_image(model, "Siamese_cat", param="fourier")   # no TV, standard transforms
 >>> cat.image, cat.probability, cat.history["prob"]
 
 Works with any Keras classifier that takes raw 0-255 RGB pixels: the kit's ImageNet backbones
@@ -35,14 +38,20 @@ from ..datasets.images import as_batch
 from ..models.classes import class_name, log_probabilities, output_kind, resolve_class, top_k
 from .callbacks import Callback, CallbackList, History, Progress, Timer
 from .objectives import ClassScore, ImageNorm, Jitter, Objective, Sum, TotalVariation
+from .param import PARAMS, fourier_image, pixel_image
+from .transform import apply_transforms
 
 __all__ = ["IdealImageResult", "ideal_image", "ideal_images"]
 
 
 DEFAULT_STEPS = 200
+#: param="fourier": with 256 steps the alpha 0.25 network names all three benchmark classes (tabby at 200: tiger cat)
+DEFAULT_FOURIER_STEPS = 256
 DEFAULT_TV_WEIGHT = 3000.0
 DEFAULT_JITTER = Jitter(24, scale=0.3)
 DEFAULT_LEARNING_RATE = 6.0
+#: per parameterisation: Adam's first step (pixel levels for "pixels", coefficients for "fourier")
+LEARNING_RATES = {"pixels": DEFAULT_LEARNING_RATE, "fourier": 0.1}
 DEFAULT_SCORE = "logit"
 
 
@@ -109,11 +118,13 @@ def ideal_images(
     model: keras.Model,
     targets: Sequence[int | str],
     *,
-    steps: int = DEFAULT_STEPS,
-    tv_weight: float = DEFAULT_TV_WEIGHT,
+    steps: int | None = None,
+    param: str = "pixels",
+    transforms: Sequence | None = None,
+    tv_weight: float | None = None,
     norm_weight: float = 0.0,
     jitter: int | Jitter | None = DEFAULT_JITTER,
-    learning_rate: float = DEFAULT_LEARNING_RATE,
+    learning_rate: float | None = None,
     extra: Sequence[Objective] = (),
     init: str | np.ndarray = "noise",
     seed: int = 0,
@@ -128,12 +139,21 @@ def ideal_images(
 
     * ``targets`` - class indices or names (ImageNet names for 1000-class models, else names
       from ``class_names``).
-    * ``steps`` - Adam updates on the pixels; the step size starts at ``learning_rate`` pixel
-      levels and decays (cosine) to 5% of it. Pixels are clipped to 0-255 after every step.
+    * ``steps`` - Adam updates on the pixels (default 200; 256 for ``param="fourier"``); the step
+      size starts at ``learning_rate`` pixel levels and decays (cosine) to 5% of it. Pixels are
+      clipped to 0-255 after every step.
+    * ``param`` - how the image is described (:mod:`~transferkit.steering.param`): ``"pixels"``
+      (the default) or ``"fourier"`` (decorrelated Fourier coefficients through a sigmoid, notebook
+      04's last step: far more contrast and colour; ``init`` must then be ``"noise"``).
+      ``learning_rate`` defaults to 6 levels for pixels, 0.1 for Fourier coefficients.
+    * ``transforms`` - Keras layers the network sees the image through at each step, in place of
+      ``jitter`` (e.g. :func:`~transferkit.steering.transform.standard_transforms`, which is what
+      ``param="fourier"`` uses when none are given).
     * ``score`` - what to raise: ``"logit"`` (the raw class score, the default) or ``"log_prob"``
       (minimise the cross-entropy ``-log p``). The cross-entropy stops pushing once p is near 1,
       so a regulariser then slowly wins and fades the image; the logit keeps pushing.
-    * ``tv_weight`` - weight of :class:`TotalVariation` against the class score (0: none);
+    * ``tv_weight`` - weight of :class:`TotalVariation` against the class score (0: none; default
+      3000 for pixels, 0 for Fourier);
       ``norm_weight`` - weight of an L2 :class:`ImageNorm`; ``extra`` - further loss terms.
     * ``jitter`` - the random transform the network sees the image through at each step: a
       :class:`Jitter` (default: shifts of up to 24 pixels and zooms of up to +-30%), a number of
@@ -150,15 +170,30 @@ def ideal_images(
     """
     if isinstance(targets, (str, int, np.integer)):
         raise TypeError("targets must be a list; use ideal_image(model, target) for one class")
+    if steps is None:
+        steps = DEFAULT_FOURIER_STEPS if param == "fourier" else DEFAULT_STEPS
     if steps < 0:
         raise ValueError("steps must be >= 0")
     kind = output_kind(model, outputs)
     num_outputs = int(model.output_shape[-1])
     indices = [resolve_class(t, class_names, num_outputs) for t in targets]
     names = [class_name(i, class_names, num_outputs) for i in indices]
+    if param not in PARAMS:
+        raise ValueError(f"param must be one of {PARAMS}, not {param!r}")
+    if param == "fourier" and not (isinstance(init, str) and init == "noise"):
+        raise ValueError("param='fourier' starts from its own small random coefficients: leave init='noise'")
+    if tv_weight is None:
+        tv_weight = DEFAULT_TV_WEIGHT if param == "pixels" else 0.0
+    if learning_rate is None:
+        learning_rate = LEARNING_RATES[param]
     shaker = jitter if isinstance(jitter, Jitter) else Jitter(int(jitter or 0))
     h, w = (int(d) for d in model.input_shape[1:3])
     n = len(indices)
+    if transforms is None and param == "fourier":
+        from .transform import standard_transforms
+
+        transforms = standard_transforms(h, seed)
+    moved = bool(transforms) or shaker.active
 
     score_term = ClassScore(indices, from_logits=kind == "logits", mode=score)
     terms: list[Objective] = [score_term]
@@ -169,10 +204,15 @@ def ideal_images(
     objective = Sum([*terms, *extra])
     tv_meter = TotalVariation()
 
-    x = tf.Variable(_initial_images(init, n, h, w, seed), name="ideal_image")
+    if param == "pixels":
+        variable, to_image = pixel_image(_initial_images(init, n, h, w, seed))
+    else:
+        if h != w:
+            raise ValueError("param='fourier' needs a square model input")
+        variable, to_image = fourier_image(n, h, seed)
     schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), max(int(steps), 1), alpha=0.05)
     optimizer = keras.optimizers.Adam(schedule)
-    optimizer.build([x])
+    optimizer.build([variable])
     generator = tf.random.Generator.from_seed(seed)
 
     def measure(images, outputs_):
@@ -184,18 +224,19 @@ def ideal_images(
         return measure(images, model(images, training=False))
 
     def update():
-        before = x.read_value()
         with tf.GradientTape() as tape:
-            tape.watch(before)
-            seen = shaker(before, generator) if shaker.active else before
+            before = tf.identity(to_image())  # the image before this step (a copy, not the variable)
+            if transforms:
+                seen = apply_transforms(before, transforms)
+            else:
+                seen = shaker(before, generator) if shaker.active else before
             out = model(seen, training=False)
             loss = objective(outputs=out, images=before)
-        grad = tape.gradient(loss, before)
+        grad = tape.gradient(loss, variable)
         prob, tv, total, values = measure(before, out)
-        if shaker.active:  # report the probability of the image itself, not of its shifted copy
+        if moved:  # report the probability of the image itself, not of its moved copy
             prob = score_term.probability(model(before, training=False))
-        optimizer.apply_gradients([(grad, x)])
-        x.assign(tf.clip_by_value(x, 0.0, 255.0))
+        optimizer.apply_gradients([(grad, variable)])  # then the pixels' clip (their constraint)
         return before, prob, tv, total, values
 
     # Each call compiles its own step. Wrapped in a partial, each is its own function to TensorFlow,
@@ -220,8 +261,9 @@ def ideal_images(
                 break
     else:
         done = steps
-        watch.on_step(steps, _logs(steps, *evaluate(x.read_value())))
-        final = _to_uint8(x.numpy())
+        last = tf.identity(to_image())
+        watch.on_step(steps, _logs(steps, *evaluate(last)))
+        final = _to_uint8(last.numpy())
     watch.on_end()
     logp = log_probabilities(model(tf.constant(final, tf.float32), training=False), kind == "logits").numpy()
     columns = history.arrays()
@@ -238,7 +280,8 @@ def ideal_images(
                 steps=done,
                 seconds=timer.seconds,
                 top=top_k(np.exp(logp[i]), 5, class_names),
-                objective=f"{objective!r}" + (f", {shaker!r}" if shaker.active else ""),
+                objective=f"{param}: {objective!r}" + (f", {len(transforms)} transforms" if transforms
+                                                       else f", {shaker!r}" if shaker.active else ""),
                 first_step_seconds=timer.first_step_seconds,
             )
         )
