@@ -7,6 +7,7 @@ read from the compiled catalog, so the test follows the translators' wording, an
 loses its translation or is no longer looked up.
 """
 
+import ast
 import gettext
 
 import matplotlib
@@ -119,3 +120,40 @@ def test_a_report_and_an_error_speak_pidgin(language, capsys):
         labels=3, predictions=2)
     report = metrics.class_report(LABELS, PROBABILITIES, ["cat", "dog"]).table().splitlines()
     assert report[-1].startswith(_catalog("pcm").pgettext("table row", "overall"))
+
+
+def _own_scope(node):
+    """The nodes of a function's own scope: not those of the functions, lambdas and comprehensions inside it."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+                              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        yield child
+        yield from _own_scope(child)
+
+
+def test_no_kit_function_hides_the_translation_function():
+    """``for _ in range(n)`` in a function that also calls ``_("...")`` makes ``_`` a local int there:
+    the call raises (``show_augmentation`` did, in notebook 02, once its titles went through gettext)."""
+    hiding = []
+    for path in sorted((REPO / "lib").rglob("*.py")):
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            binds = any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store) for n in _own_scope(fn))
+            calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in ast.walk(fn))
+            if binds and calls:
+                hiding.append(f"{path.relative_to(REPO)}:{fn.lineno} {fn.name}")
+    assert not hiding, f"these functions bind '_' and call _(): {hiding}"
+
+
+def test_show_augmentation_titles_its_versions_in_the_language(language):
+    import keras
+
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.RandomFlip("horizontal", name="random_flip")(inputs)
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x))
+    image = np.zeros((32, 32, 3), "uint8")
+    tk.set_language("tl")
+    drawn = texts(tk.show_augmentation(model, image, n=2, ncols=2))
+    assert translated("tl", "version {i}").format(i=2) in drawn

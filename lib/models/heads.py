@@ -71,7 +71,7 @@ def show_augmentation(model: keras.Model, image, n: int = 8, ncols: int = 4):
         return None
     x = as_batch([image], input_size(model))
     versions = []
-    for _ in range(n):
+    for _version in range(n):
         y = x
         for layer in layers:
             y = layer(y, training=True)
