@@ -93,6 +93,37 @@ def repo(tmp_path, l10n):
     return root
 
 
+@pytest.fixture
+def translated_repo(repo):
+    """:func:`repo` with every entry translated (the lesson and the kit's message), compiled and rendered."""
+    _run(repo, "extract")
+    _run(repo, "update")
+    _translate_all(repo)
+    _translate_all(repo, "transferkit")
+    _run(repo, "compile")
+    _run(repo, "render")
+    return repo
+
+
+def test_compile_refuses_a_kit_translation_that_drops_a_format_field(translated_repo, l10n):
+    """A kit message whose translation loses ``{n}`` would print without its number in the student's
+    kernel (or raise KeyError when one is added): compile names it and leaves the .mo as it was."""
+    repo = translated_repo
+    mo = repo / "lib" / "locale" / "tl" / "LC_MESSAGES" / "transferkit.mo"
+    before = mo.read_bytes()
+    catalog = _po(repo, "transferkit")
+    entry = next(m for m in catalog if m.id == "{n} of 5 right")
+    entry.string = "TL tama sa 5"
+    _save_po(repo, catalog, "transferkit")
+    rc, out = _run(repo, "compile")
+    assert rc == 1 and "NOT written: lib/locale/tl/LC_MESSAGES/transferkit.mo" in out
+    assert "format field: missing ['{n}']" in out, out
+    assert mo.read_bytes() == before
+    entry.string = "TL {n} sa 5 ang tama"
+    _save_po(repo, catalog, "transferkit")
+    assert _run(repo, "compile")[0] == 0 and mo.read_bytes() != before
+
+
 def _run(root: Path, *argv: str) -> tuple[int, str]:
     """The command line on the repository at ``root``, in this process."""
     from tools.l10n.cli import main
@@ -448,13 +479,8 @@ def test_check_fails_on_a_stale_template_and_names_the_entry(repo, l10n):
     assert rc == 1 and "fuzzy:" not in out and "notebooks/tl/01_tiny.ipynb" in out
 
 
-def test_check_catches_an_edited_code_cell_a_broken_quiz_and_a_stale_mo(repo, l10n):
-    _run(repo, "extract")
-    _run(repo, "update")
-    _translate_all(repo)
-    _translate_all(repo, "transferkit")
-    _run(repo, "compile")
-    _run(repo, "render")
+def test_check_catches_an_edited_code_cell_a_broken_quiz_and_a_stale_mo(translated_repo, l10n):
+    repo = translated_repo
     target = repo / "notebooks" / "tl" / "01_tiny.ipynb"
     nb = json.loads(target.read_text())
     nb["cells"][4]["source"] = ["x = 2\nprint(x)"]
@@ -511,13 +537,8 @@ def test_sentence_counts(l10n, english, translation, problem):
         l10n.sentences.count_sentences(english), l10n.sentences.count_sentences(translation))
 
 
-def test_check_names_a_translation_that_drops_a_sentence_and_accepts_a_reviewed_one(repo, l10n):
-    _run(repo, "extract")
-    _run(repo, "update")
-    _translate_all(repo)
-    _translate_all(repo, "transferkit")
-    _run(repo, "compile")
-    _run(repo, "render")
+def test_check_names_a_translation_that_drops_a_sentence_and_accepts_a_reviewed_one(translated_repo, l10n):
+    repo = translated_repo
     assert _run(repo, "check") == (0, "== translations in step with the English (tl)\n")
     catalog = _po(repo)
     entry = next(m for m in catalog if m.context == "01_tiny.ipynb:intro:2")

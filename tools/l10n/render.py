@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import colab
 from .catalogs import mo_bytes, translations, write_if_changed
-from .paths import Paths
+from .paths import KIT_DOMAIN, Paths
 from .placeholders import placeholder_errors
 from .units import markdown_cells, preview, quiz_texts, render_block, source_lines
 
@@ -155,9 +155,24 @@ def write_renders(paths: Paths, langs: list[str], only: list[str] | None, allow_
 
 
 def write_compiled(paths: Paths, langs: list[str]) -> int:
-    """``transferkit.po`` -> ``lib/locale/<lang>/LC_MESSAGES/transferkit.mo`` for each language."""
+    """``transferkit.po`` -> ``lib/locale/<lang>/LC_MESSAGES/transferkit.mo`` for each language; 1, and
+    that language's .mo left as it was, when a translation drops or adds a ``{field}`` (or another
+    placeholder) of its English: ``.format()`` would then raise or lose a value in the student's kernel."""
+    status = 0
     for lang in langs:
+        broken = broken_kit_entries(paths, lang)
+        if broken:
+            _not_written(paths, {paths.mo(lang): broken}, "uses {n} translation(s) that break a placeholder of their English")
+            status = 1
+            continue
         data = mo_bytes(paths, lang)
         if data is not None and write_if_changed(paths.mo(lang), data):
             print(f"wrote {paths.rel(paths.mo(lang))}")
-    return 0
+    return status
+
+
+def broken_kit_entries(paths: Paths, lang: str) -> list[str]:
+    """``msgid: problem`` for each done kit translation of ``lang`` that breaks a placeholder of its English."""
+    return [f"{preview(english)}: {problem}"
+            for (_context, english), translation in translations(paths, lang, KIT_DOMAIN).items()
+            for problem in placeholder_errors(english, translation, kit_message=True)]
