@@ -71,7 +71,7 @@ def image_param(param: str, n: int, height: int, width: int, init: str | np.ndar
     if param == "pixels":
         return pixel_image(starting_pixels(init, n, height, width, seed))
     if not (isinstance(init, str) and init == "noise"):
-        raise ValueError(_("param='fourier' starts from its own small random coefficients: leave init='noise'"))
+        raise ValueError(_("param='fourier' starts from its own small random coefficients: leave init='noise', or start from an image with param='pixels'"))
     if height != width:
         raise ValueError(_("param='fourier' needs a square model input, not {height} x {width}").format(
             height=height, width=width))
