@@ -9,9 +9,9 @@ variation, no jitter) for Siamese_cat:
 * ``notebook_loop_steps_to_p99_Siamese_cat`` - first step with p >= 0.99 (target: <= 100; the step
                                  cap if never; ``notebook_loop_reached_p99_Siamese_cat`` says which)
 
-Then, for each class, two runs of the kit's loop with the same seed and number of steps (no early
-stop): the kit's default objective (class logit + total variation, random shift and zoom) and the
-same without the TV term. Figures are for the TV run:
+Then, for each class, two runs of the kit's loop with ``param="pixels"``, the same seed and number
+of steps (no early stop): the pixels' default objective (class logit + total variation, random shift
+and zoom) and the same without the TV term (``regularizers=[]``). Figures are for the TV run:
 
 * ``steps_to_p99_<class>``     - first step with p(class) >= 0.99 (target: <= 100; the step cap if never;
                                  ``reached_p99_<class>`` says which)
@@ -22,8 +22,8 @@ same without the TV term. Figures are for the TV run:
                                  ``second_model_rank_<class>`` the target's rank (1 = top-1)
 * ``seconds_per_step``         - wall-clock, mean over all runs (compilation excluded)
 
-Then, for each class, the kit's loop with ``param="fourier"`` (notebook 04's last step: decorrelated
-Fourier coefficients seen through its standard transforms) at its default steps (256; quick: 20) and
+Then, for each class, the kit's loop with ``param="fourier"`` (its default; notebook 04's last step:
+decorrelated Fourier coefficients seen through its standard transforms) at its default steps (256; quick: 20) and
 the same seed, measured with
 notebook 04's own ``contrast`` and ``colourfulness`` (cell "compare-images"):
 
@@ -56,7 +56,10 @@ import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from transferkit import class_index, demo_image, load_backbone, load_image, pick, top_k  # noqa: E402
-from transferkit.steering.ideal import DEFAULT_FOURIER_STEPS, DEFAULT_JITTER, DEFAULT_LEARNING_RATE, DEFAULT_SCORE, DEFAULT_STEPS, DEFAULT_TV_WEIGHT, ideal_image  # noqa: E402
+from transferkit.steering.ideal import (  # noqa: E402
+    DEFAULT_FOURIER_STEPS, DEFAULT_LEARNING_RATE, DEFAULT_SCORE, DEFAULT_STEPS, DEFAULT_TV_WEIGHT, default_transforms, ideal_image,
+)
+from transferkit.steering.transform import describe_transforms  # noqa: E402
 
 CLASSES = ("Siamese_cat", "tabby", "zebra")
 SEED = 0
@@ -91,7 +94,7 @@ def main() -> int:
     print(f"seed: {SEED}")
     print(f"tv_weight: {DEFAULT_TV_WEIGHT:g}")
     print(f"score: {DEFAULT_SCORE}")
-    print(f"jitter: {DEFAULT_JITTER!r}")
+    print(f"jitter: {describe_transforms(default_transforms('pixels', 224, SEED))}")
     print(f"learning_rate: {DEFAULT_LEARNING_RATE:g}")
 
     start = time.perf_counter()
@@ -104,8 +107,8 @@ def main() -> int:
     step_times = []
     for name in CLASSES:
         runs = {}
-        for label, tv_weight in (("tv", DEFAULT_TV_WEIGHT), ("plain", 0.0)):
-            result = ideal_image(model, name, steps=steps, tv_weight=tv_weight, seed=SEED, progress=False)
+        for label, regularizers in (("tv", None), ("plain", [])):  # None: the pixels' default, TotalVariation(3000)
+            result = ideal_image(model, name, steps=steps, param="pixels", regularizers=regularizers, seed=SEED, progress=False)
             runs[label] = result
             if label == "tv":
                 IMAGES.mkdir(parents=True, exist_ok=True)

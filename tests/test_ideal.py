@@ -17,7 +17,8 @@ tf = pytest.importorskip("tensorflow")
 from PIL import Image  # noqa: E402
 
 from transferkit.steering.ideal import ideal_image, ideal_images  # noqa: E402
-from transferkit.steering.objectives import ClassScore, ImageNorm, Jitter, Sum, TotalVariation  # noqa: E402
+from transferkit.steering.objectives import ClassScore, ImageNorm, Sum, TotalVariation  # noqa: E402
+from transferkit.steering.transform import Jitter  # noqa: E402
 from transferkit.models.classes import output_kind  # noqa: E402
 
 SIZE = 24
@@ -77,11 +78,16 @@ def test_terms_compose_like_numbers():
     assert float((loss * 2)(outputs=logits, images=x)) == pytest.approx(2 * expected, rel=1e-5)
 
 
-def test_jitter_only_moves_pixels():
+def test_jitter_only_moves_pixels_and_only_in_training():
     x = tf.constant(np.random.default_rng(0).uniform(0, 255, (1, 16, 16, 3)).astype("float32"))
-    moved = Jitter(4)(x, tf.random.Generator.from_seed(1)).numpy()
+    moved = Jitter(4, seed=1)(x).numpy()
+    assert not np.array_equal(moved, x.numpy())
     assert np.sort(moved.ravel()) == pytest.approx(np.sort(x.numpy().ravel()))
-    assert Jitter(4, scale=0.2)(x, tf.random.Generator.from_seed(1)).shape == x.shape
+    assert Jitter(4, scale=0.2)(x).shape == x.shape
+    np.testing.assert_array_equal(Jitter(4, scale=0.2)(x, training=False), x)  # as Keras' random layers
+    np.testing.assert_array_equal(Jitter(4, seed=1)(x), moved)  # seeded
+    with pytest.raises(ValueError, match="scale"):
+        Jitter(4, scale=-1)
 
 
 # ---------------------------------------------------------------- the ascent on a tiny classifier
@@ -116,9 +122,9 @@ def logits_model():
     return _train("logits")
 
 
-# The tiny classifiers' rule depends on where the bright half is, so no random shifts here; their
-# logits are small, so a lighter TV weight than the ImageNet default.
-STILL = dict(jitter=0, tv_weight=30.0, progress=False)
+# The tiny classifiers' rule depends on where the bright half is, so pixels and no random shifts here;
+# their logits are small, so a lighter TV weight than the ImageNet default.
+STILL = dict(param="pixels", regularizers=[TotalVariation(30.0)], transforms=[], progress=False)
 
 
 def _start_probability(model, target: int, seed: int = 0) -> float:
@@ -149,17 +155,17 @@ def test_models_that_output_probabilities(head):
     assert result.probability > max(0.8, start + 0.25)
 
 
-def test_tv_weight_smooths_the_image(logits_model):
-    plain = ideal_image(logits_model, 1, steps=40, tv_weight=0, jitter=0, progress=False)
-    smooth = ideal_image(logits_model, 1, steps=40, tv_weight=30.0, jitter=0, progress=False)
+def test_total_variation_smooths_the_image(logits_model):
+    plain = ideal_image(logits_model, 1, steps=40, param="pixels", regularizers=[], transforms=[], progress=False)
+    smooth = ideal_image(logits_model, 1, steps=40, **STILL)
     assert smooth.total_variation < 0.7 * plain.total_variation
     assert plain.history["tv"][-1] > plain.history["tv"][0]  # unregularised ascent adds noise
     assert "total_variation" in smooth.history and "total_variation" not in plain.history
 
 
 def test_output_is_uint8_survives_png_and_is_reproducible(logits_model, tmp_path):
-    a = ideal_image(logits_model, 1, steps=8, seed=5, jitter=2, tv_weight=30.0, progress=False)
-    b = ideal_image(logits_model, 1, steps=8, seed=5, jitter=2, tv_weight=30.0, progress=False)
+    a, b = (ideal_image(logits_model, 1, steps=8, param="pixels", regularizers=[TotalVariation(30.0)],
+                        transforms=[Jitter(2, seed=5)], progress=False) for _ in range(2))
     assert a.image.dtype == np.uint8 and a.image.shape == (SIZE, SIZE, 3)
     assert a.image.min() >= 0 and a.image.max() <= 255
     np.testing.assert_array_equal(a.image, b.image)
@@ -183,6 +189,91 @@ def test_batch_of_targets(logits_model):
     assert [r.target for r in results] == [0, 1]
     assert all(r.probability > 0.8 for r in results)
     assert not np.array_equal(results[0].image, results[1].image)
+
+
+# ---------------------------------------------------------------- parameterisation, regularisers, transforms
+
+
+@pytest.mark.parametrize("param", ["pixels", "fourier"])
+def test_none_means_the_params_defaults_and_fourier_is_the_default(logits_model, param):
+    """``None``: TV 3000 and a seeded jitter for pixels, no regulariser and the standard transforms for Fourier."""
+    from transferkit.steering.transform import standard_transforms
+
+    regularizers, transforms = {
+        "pixels": ([TotalVariation(3000)], [Jitter(24, scale=0.3, seed=7)]),
+        "fourier": ([], standard_transforms(SIZE, seed=7)),
+    }[param]
+    default = ideal_image(logits_model, 1, steps=4, seed=7, param=param, progress=False)
+    explicit = ideal_image(logits_model, 1, steps=4, seed=7, param=param, regularizers=regularizers,
+                           transforms=transforms, progress=False)
+    np.testing.assert_array_equal(default.image, explicit.image)
+    assert default.objective == explicit.objective and default.objective.startswith(param)
+    assert ("total_variation" in default.history) == (param == "pixels")
+    again = ideal_image(logits_model, 1, steps=4, seed=7, param=param, progress=False)  # the defaults are made anew
+    np.testing.assert_array_equal(default.image, again.image)
+    if param == "fourier":
+        unset = ideal_image(logits_model, 1, steps=4, seed=7, progress=False)
+        np.testing.assert_array_equal(unset.image, default.image)
+    none = ideal_image(logits_model, 1, steps=4, seed=7, param=param, regularizers=[], transforms=[], progress=False)
+    assert not np.array_equal(none.image, default.image) and "total_variation" not in none.history
+
+
+def test_regularisers_compose_into_the_loss(logits_model):
+    result = ideal_image(logits_model, 1, steps=3, param="pixels", transforms=[Jitter(2)], progress=False,
+                         regularizers=[TotalVariation(30.0) + ImageNorm(2.0)])
+    h = result.history
+    np.testing.assert_allclose(h["loss"], h["class_score"] + 30 * h["total_variation"] + 2 * h["image_norm"], rtol=1e-5)
+    assert "30 * TotalVariation" in result.objective and "Jitter(pixels=2" in result.objective
+
+
+def test_wrong_regularisers_transforms_and_params_say_what_to_give(logits_model):
+    def run(**kwargs):
+        return ideal_image(logits_model, 1, steps=0, progress=False, **kwargs)
+
+    with pytest.raises(TypeError, match=r"list of loss terms, e\.g\. \[TotalVariation\(3000\)\]"):
+        run(regularizers=TotalVariation(3000))
+    with pytest.raises(TypeError, match="3000 is not a loss term"):
+        run(regularizers=[3000])
+    with pytest.raises(TypeError, match=r"transforms must be a list, e\.g\. \[Jitter\(8\)\]"):
+        run(transforms=Jitter(8))
+    with pytest.raises(TypeError, match="'shift' is not a transform"):
+        run(transforms=["shift"])
+    with pytest.raises(ValueError, match="'total_variation'"):
+        run(param="pixels", regularizers=[TotalVariation(1), TotalVariation(1, power=2)])
+    with pytest.raises(ValueError, match="pixels, fourier, not 'wavelets'"):
+        run(param="wavelets")
+    with pytest.raises(ValueError, match="init='noise'"):
+        run(param="fourier", init="grey")
+
+
+def test_messages_and_plots_speak_the_students_language(logits_model):
+    import gettext
+
+    from transferkit import i18n
+    from transferkit.steering.ideal_plots import plot_ideal_history
+
+    with (Path(__file__).resolve().parents[1] / "lib/locale/tl/LC_MESSAGES/transferkit.mo").open("rb") as f:
+        tagalog = gettext.GNUTranslations(f)
+    english = "param must be one of {params}, not {param!r}"
+    saved = dict(i18n._state)
+    try:
+        i18n.set_language("tl")
+        with pytest.raises(ValueError) as caught:
+            ideal_image(logits_model, 1, steps=0, param="wavelets", progress=False)
+        result = ideal_image(logits_model, 1, steps=0, param="pixels", progress=False)
+        figure = plot_ideal_history(result, metrics=("prob", "class_score"))
+        titles = {ax.get_title() for ax in figure.axes}
+        summary_in_tagalog = repr(result)
+    finally:
+        i18n._state.update(saved)
+    assert tagalog.gettext(english) != english
+    assert str(caught.value) == tagalog.gettext(english).format(params="pixels, fourier", param="wavelets")
+    assert tagalog.gettext("class score (minimised)") in titles and "class score (minimised)" not in titles
+    summary = "IdealImageResult({name}: p={p:.4f} after {steps} steps, TV={tv:.3f}, {seconds:.1f}s; top: {top})"
+    assert tagalog.gettext(summary) != summary
+    assert summary_in_tagalog == tagalog.gettext(summary).format(
+        name="'class 1'", p=result.probability, steps=0, tv=result.total_variation, seconds=result.seconds,
+        top=", ".join(f"{n} {p:.2f}" for n, p in result.top[:3]))
 
 
 # ---------------------------------------------------------------- class names
@@ -243,6 +334,12 @@ def test_notebook_total_variation_is_the_kits():
         assert float(notebook_tv(image[None])) == pytest.approx(float(TotalVariation().per_sample(image[None])[0]), abs=1e-6)
 
 
+def _pixels_without_transforms(tv_weight: float) -> dict:
+    """The kit's options for the notebook loop's ``optimize(..., tv_weight)``: its default TV (3000) or none."""
+    assert tv_weight in (0, 3000)
+    return dict(param="pixels", regularizers=None if tv_weight else [], transforms=[])
+
+
 @pytest.mark.parametrize("tv_weight", [0.0, 3000.0])
 def test_kit_without_jitter_makes_the_notebook_loops_image(imagenet_logits, tv_weight):
     """The compiled loop the kit runs against the notebook's, with the lesson's settings.
@@ -253,7 +350,7 @@ def test_kit_without_jitter_makes_the_notebook_loops_image(imagenet_logits, tv_w
     """
     steps = 3
     image, probs = _notebook_loop()["optimize"](imagenet_logits, 284, steps, tv_weight)  # 284: Siamese_cat
-    kit = ideal_image(imagenet_logits, "Siamese_cat", steps=steps, tv_weight=tv_weight, jitter=0, progress=False)
+    kit = ideal_image(imagenet_logits, "Siamese_cat", steps=steps, **_pixels_without_transforms(tv_weight), progress=False)
     assert kit.target == 284 and image.dtype == kit.image.dtype == np.uint8
     # Eager (notebook) and compiled (kit) arithmetic round differently. Where a gradient is near 0 its
     # sign can differ, and Adam's first steps move such a value by the whole step size: on some CPUs
@@ -284,7 +381,7 @@ def test_kit_clips_to_0_255_as_the_notebook_loop_does(imagenet_logits, tv_weight
     tf.config.run_functions_eagerly(True)
     try:
         image, probs = _notebook_loop()["optimize"](imagenet_logits, 284, steps, tv_weight, learning_rate=learning_rate)
-        kit = ideal_image(imagenet_logits, "Siamese_cat", steps=steps, tv_weight=tv_weight, jitter=0,
+        kit = ideal_image(imagenet_logits, "Siamese_cat", steps=steps, **_pixels_without_transforms(tv_weight),
                           learning_rate=learning_rate, progress=False)
     finally:
         tf.config.run_functions_eagerly(eager)
@@ -310,7 +407,7 @@ def test_many_calls_compile_without_a_retracing_warning_and_without_a_log_filter
     logger.addHandler(handler)
     try:
         for seed in range(7):
-            ideal_image(logits_model, 1, steps=2, jitter=0, seed=seed, progress=False)
+            ideal_image(logits_model, 1, steps=2, param="pixels", transforms=[], seed=seed, progress=False)
     finally:
         logger.removeHandler(handler)
     assert not [r for r in records if "retracing" in r], records
@@ -367,8 +464,9 @@ def test_notebook_transforms_are_the_kits():
     np.testing.assert_allclose(notebook[0](x).numpy(), kit[0](x).numpy())  # the grey padding
 
 
-def test_kit_fourier_makes_the_notebook_loops_image(imagenet_logits):
-    """3 steps of the notebook's loop with its Fourier cell's parameterisation and transforms, against the kit's.
+def test_kit_default_makes_the_notebook_fourier_cells_image(imagenet_logits):
+    """3 steps of the notebook's loop with its Fourier cell's parameterisation and transforms, against the kit's
+    default (``param="fourier"``, its default transforms and no regulariser).
 
     Both run op by op: with the kit's step compiled, the two images end 1.7 levels apart on average (47%
     of the values by more than one level), as eager and compiled arithmetic round differently.
@@ -384,12 +482,12 @@ def test_kit_fourier_makes_the_notebook_loops_image(imagenet_logits):
     tf.config.run_functions_eagerly(True)  # the kit's compiled step run op by op, as the notebook's loop
     try:
         names = _notebook_fourier(run)
-        kit = ideal_image(imagenet_logits, "Siamese_cat", steps=3, param="fourier", progress=False)
+        kit = ideal_image(imagenet_logits, "Siamese_cat", steps=3, progress=False)
     finally:
         tf.config.run_functions_eagerly(eager)
     image = names["fourier_cat"]
     difference = np.abs(image.astype(int) - kit.image.astype(int))
     assert difference.mean() < 0.5 and np.mean(difference > 1) < 0.05, (difference.mean(), np.mean(difference > 1))
-    start = ideal_image(imagenet_logits, "Siamese_cat", steps=0, param="fourier", progress=False).image
+    start = ideal_image(imagenet_logits, "Siamese_cat", steps=0, progress=False).image
     moved = np.abs(start.astype(int) - kit.image.astype(int)).mean()
     assert moved > 2, f"3 steps at learning rate {LEARNING_RATES['fourier']} moved the image by only {moved:.2f} levels"

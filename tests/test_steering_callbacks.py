@@ -13,6 +13,8 @@ from transferkit.steering import callbacks as callbacks_module  # noqa: E402
 from transferkit.steering.adversarial import adversarial_image  # noqa: E402
 from transferkit.steering.callbacks import Callback, History, Progress, Timer  # noqa: E402
 from transferkit.steering.ideal import ideal_image, ideal_images  # noqa: E402
+from transferkit.steering.objectives import TotalVariation  # noqa: E402
+from transferkit.steering.transform import Jitter  # noqa: E402
 
 SIZE = 16
 
@@ -113,7 +115,7 @@ def test_history_timer_and_progress_alone(fake_bars):
 
 def test_ideal_images_calls_callbacks_once_per_history_entry(model):
     recorder, history, timer = Recorder(), History(), Timer()
-    results = ideal_images(model, [0, 1], steps=5, jitter=0, tv_weight=1.0, progress=False,
+    results = ideal_images(model, [0, 1], steps=5, param="pixels", regularizers=[TotalVariation(1.0)], transforms=[], progress=False,
                            callbacks=[recorder, history, timer])
     keys = sorted(results[0].history)
     assert {"step", "prob", "tv", "loss", "class_score", "total_variation"} <= set(keys)
@@ -131,26 +133,29 @@ def test_ideal_images_calls_callbacks_once_per_history_entry(model):
 
 def test_ideal_image_early_stop_and_reused_history(model):
     history = History()
-    ideal_image(model, 1, steps=4, jitter=0, progress=False, callbacks=[history])
+    ideal_image(model, 1, steps=4, param="pixels", transforms=[], progress=False, callbacks=[history])
     recorder = Recorder()
-    result = ideal_image(model, 1, steps=50, jitter=0, stop_at=0.0, progress=False, callbacks=[recorder, history])
+    result = ideal_image(model, 1, steps=50, param="pixels", transforms=[], stop_at=0.0, progress=False,
+                         callbacks=[recorder, history])
     assert result.steps == 0 and recorder.steps() == [0]  # p >= 0 at once: the starting image
     assert recorder.calls[-1] == ("end",)
     assert history.history["step"][0].tolist() == [0] and len(history.history["step"]) == 1
 
 
 def test_ideal_progress_bar_by_default(model, fake_bars):
-    ideal_image(model, 1, steps=3, jitter=0)
+    ideal_image(model, 1, steps=3)  # the default: Fourier
     (bar,) = fake_bars
     assert (bar.total, bar.n, bar.closed, bar.desc) == (3, 3, True, "ideal class 1")
     assert set(bar.postfix) == {"prob"}
-    ideal_image(model, 1, steps=3, jitter=0, progress=False)
+    ideal_image(model, 1, steps=3, progress=False)
     assert len(fake_bars) == 1
 
 
 def test_callbacks_do_not_change_the_image(model):
-    plain = ideal_image(model, 1, steps=6, seed=3, jitter=2, progress=False)
-    watched = ideal_image(model, 1, steps=6, seed=3, jitter=2, progress=True, callbacks=[Recorder(), History(), Timer()])
+    pixels = dict(steps=6, seed=3, param="pixels", regularizers=[TotalVariation(3000)])
+    plain = ideal_image(model, 1, **pixels, transforms=[Jitter(2, seed=3)], progress=False)
+    watched = ideal_image(model, 1, **pixels, transforms=[Jitter(2, seed=3)], progress=True,
+                          callbacks=[Recorder(), History(), Timer()])
     np.testing.assert_array_equal(plain.image, watched.image)
     for key, values in plain.history.items():
         np.testing.assert_array_equal(values, watched.history[key])

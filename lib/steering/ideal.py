@@ -1,21 +1,29 @@
 """The "ideal" image of a class: gradient ascent on the input until a classifier is sure.
 
-Start from noise and repeatedly nudge the *pixels* (not the weights) so the classifier's
-probability for one class goes up. Plain cross-entropy finds noise the network calls a cat;
-a total-variation penalty, which charges for differences between neighbouring pixels, and a
-little random jitter between steps give smoother, more recognisable patterns.
+Start from noise and repeatedly nudge the image (not the weights) so the classifier's probability
+for one class goes up. Three small kinds of object say how (lucent's and tf-keras-vis' style):
 
-The loop is notebook 04's ``optimize`` (same start, score, TV term, Adam schedule, clip and
-rounding), plus jitter, one batch for several classes, a compiled step and a per-step record.
-With ``jitter=0`` it makes the notebook's image; ``tests/test_ideal.py`` runs the notebook's cell
-to hold the two together. ``param="fourier"`` describes the image as decorrelated Fourier
-coefficients seen through random transforms (:mod:`.param`, :mod:`.transform`), the notebook's
-Fourier cell, held to it the same way: far more contrast and colour, and other networks agree.
+* the **parameterisation** (:mod:`.param`): ``"fourier"`` (the default: decorrelated Fourier
+  coefficients through a sigmoid, notebook 04's last step: the contrast and colour of a photo, and
+  other networks agree) or ``"pixels"`` (the image's own pixel values, the lesson's loop);
+* **regularisers** (:mod:`.objectives`): loss terms on the image added to the class score, e.g.
+  ``[TotalVariation(3000)]``, which charges for differences between neighbouring pixels;
+* **transforms** (:mod:`.transform`): the random changes the network sees the image through at each
+  step, e.g. ``[Jitter(24, scale=0.3)]`` or ``standard_transforms()``.
+
+Each parameterisation has its defaults (``None``; ``[]`` means none): pixels get total variation
+and a jitter, Fourier coefficients no regulariser and the standard transforms. One loop serves both:
+notebook 04's ``optimize`` (same score, Adam schedule, clip and rounding), plus one batch for several
+classes, a compiled step and a per-step record. ``tests/test_ideal.py`` runs the notebook's cells to
+hold the two together: ``param="pixels", transforms=[]`` makes the image of its loop cell, the
+default that of its Fourier cell.
 
 >>> model = load_backbone(include_top=True, classifier_activation=None)   # ImageNet logits
->>> cat = ideal_image(model, "Siamese_cat")         # logit + total variation, jittered, 200 steps
->>> noise_cat = ideal_image(model, "Siamese_cat", score="log_prob", tv_weight=0, jitter=0)
->>> fourier_cat = ideal_image(model, "Siamese_cat", param="fourier")   # no TV, standard transforms
+>>> cat = ideal_image(model, "Siamese_cat")                     # Fourier, standard transforms, 256 steps
+>>> smooth_cat = ideal_image(model, "Siamese_cat", param="pixels")   # + total variation, jittered, 200 steps
+>>> noise_cat = ideal_image(model, "Siamese_cat", param="pixels", regularizers=[], transforms=[])
+>>> own = ideal_image(model, "zebra", param="pixels", regularizers=[TotalVariation(3000), ImageNorm(50)],
+...                   transforms=[Jitter(8, seed=1)])
 >>> cat.image, cat.probability, cat.history["prob"]
 
 Works with any Keras classifier that takes raw 0-255 RGB pixels: the kit's ImageNet backbones
@@ -34,21 +42,24 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from ..datasets.images import as_batch
+from ..i18n import _
 from ..models.classes import class_name, log_probabilities, output_kind, resolve_class, top_k
 from .callbacks import Callback, CallbackList, History, Progress, Timer
-from .objectives import ClassScore, ImageNorm, Jitter, Objective, Sum, TotalVariation
-from .param import PARAMS, fourier_image, pixel_image
-from .transform import apply_transforms
+from .objectives import ClassScore, Objective, Sum, TotalVariation
+from .param import image_param
+from .transform import Jitter, apply_transforms, describe_transforms, standard_transforms
 
-__all__ = ["IdealImageResult", "ideal_image", "ideal_images"]
+__all__ = ["IdealImageResult", "default_regularizers", "default_transforms", "ideal_image", "ideal_images"]
 
 
+#: the parameterisation ``ideal_images`` uses unless told: the better-looking one
+DEFAULT_PARAM = "fourier"
 DEFAULT_STEPS = 200
 #: param="fourier": with 256 steps the alpha 0.25 network names all three benchmark classes (tabby at 200: tiger cat)
 DEFAULT_FOURIER_STEPS = 256
+#: param="pixels": the weight of its default TotalVariation, and its default Jitter's shift (px) and zoom
 DEFAULT_TV_WEIGHT = 3000.0
-DEFAULT_JITTER = Jitter(24, scale=0.3)
+DEFAULT_JITTER_PIXELS, DEFAULT_JITTER_SCALE = 24, 0.3
 DEFAULT_LEARNING_RATE = 6.0
 #: per parameterisation: Adam's first step (pixel levels for "pixels", coefficients for "fourier")
 LEARNING_RATES = {"pixels": DEFAULT_LEARNING_RATE, "fourier": 0.1}
@@ -98,15 +109,15 @@ class IdealImageResult:
     def save(self, path: str | Path) -> Path:
         """Write the image as a (lossless) PNG."""
         path = Path(path)
-        Image.fromarray(self.image).save(path.with_suffix(".png") if not path.suffix else path)
+        path = path if path.suffix else path.with_suffix(".png")
+        Image.fromarray(self.image).save(path)
         return path
 
     def __repr__(self) -> str:
         top = ", ".join(f"{n} {p:.2f}" for n, p in self.top[:3])
-        return (
-            f"IdealImageResult({self.target_name!r}: p={self.probability:.4f} after {self.steps} steps, "
-            f"TV={self.total_variation:.3f}, {self.seconds:.1f}s; top: {top})"
-        )
+        return _("IdealImageResult({name}: p={p:.4f} after {steps} steps, TV={tv:.3f}, {seconds:.1f}s; top: {top})").format(
+            name=repr(self.target_name), p=self.probability, steps=self.steps, tv=self.total_variation,
+            seconds=self.seconds, top=top)
 
 
 def ideal_image(model: keras.Model, target: int | str, **kwargs) -> IdealImageResult:
@@ -118,14 +129,11 @@ def ideal_images(
     model: keras.Model,
     targets: Sequence[int | str],
     *,
-    steps: int | None = None,
-    param: str = "pixels",
+    param: str = DEFAULT_PARAM,
+    regularizers: Sequence[Objective] | None = None,
     transforms: Sequence | None = None,
-    tv_weight: float | None = None,
-    norm_weight: float = 0.0,
-    jitter: int | Jitter | None = DEFAULT_JITTER,
+    steps: int | None = None,
     learning_rate: float | None = None,
-    extra: Sequence[Objective] = (),
     init: str | np.ndarray = "noise",
     seed: int = 0,
     stop_at: float | None = None,
@@ -139,28 +147,27 @@ def ideal_images(
 
     * ``targets`` - class indices or names (ImageNet names for 1000-class models, else names
       from ``class_names``).
-    * ``steps`` - Adam updates on the pixels (default 200; 256 for ``param="fourier"``); the step
-      size starts at ``learning_rate`` pixel levels and decays (cosine) to 5% of it. Pixels are
-      clipped to 0-255 after every step.
-    * ``param`` - how the image is described (:mod:`~transferkit.steering.param`): ``"pixels"``
-      (the default) or ``"fourier"`` (decorrelated Fourier coefficients through a sigmoid, notebook
-      04's last step: far more contrast and colour; ``init`` must then be ``"noise"``).
-      ``learning_rate`` defaults to 6 levels for pixels, 0.1 for Fourier coefficients.
-    * ``transforms`` - Keras layers the network sees the image through at each step, in place of
-      ``jitter`` (e.g. :func:`~transferkit.steering.transform.standard_transforms`, which is what
-      ``param="fourier"`` uses when none are given).
+    * ``param`` - how the image is described (:mod:`~transferkit.steering.param`): ``"fourier"``
+      (the default: decorrelated Fourier coefficients through a sigmoid, notebook 04's last step: far
+      more contrast and colour; ``init`` must then be ``"noise"``) or ``"pixels"`` (the pixel values
+      themselves, clipped to 0-255 after every step: the lesson's loop).
+    * ``regularizers`` - loss terms added to the class score (:mod:`~transferkit.steering.objectives`),
+      e.g. ``[TotalVariation(3000), ImageNorm(50)]``. ``None``: the default for ``param``
+      (:func:`default_regularizers`: ``[TotalVariation(3000)]`` for pixels, none for Fourier); ``[]``: none.
+    * ``transforms`` - what the network sees the image through at each step, in turn
+      (:mod:`~transferkit.steering.transform`): Keras layers or callables ``t(images, training=True)``,
+      e.g. ``[Jitter(8)]`` or ``standard_transforms(224)``. ``None``: the default for ``param``
+      (:func:`default_transforms`: shifts of up to 24 px and zooms of up to +-30% for pixels, the
+      standard transforms for Fourier); ``[]``: none. Robustness to them is what makes the result look
+      like objects rather than texture, and fool other networks too.
+    * ``steps`` - Adam updates (default 200 for pixels, 256 for Fourier); the step size starts at
+      ``learning_rate`` (default 6 pixel levels, 0.1 for Fourier coefficients) and decays (cosine)
+      to 5% of it.
     * ``score`` - what to raise: ``"logit"`` (the raw class score, the default) or ``"log_prob"``
       (minimise the cross-entropy ``-log p``). The cross-entropy stops pushing once p is near 1,
       so a regulariser then slowly wins and fades the image; the logit keeps pushing.
-    * ``tv_weight`` - weight of :class:`TotalVariation` against the class score (0: none; default
-      3000 for pixels, 0 for Fourier);
-      ``norm_weight`` - weight of an L2 :class:`ImageNorm`; ``extra`` - further loss terms.
-    * ``jitter`` - the random transform the network sees the image through at each step: a
-      :class:`Jitter` (default: shifts of up to 24 pixels and zooms of up to +-30%), a number of
-      pixels to shift by without zooming, or 0/None for none. Robustness to these transforms is
-      what makes the result look like objects rather than texture, and fool other networks too.
-    * ``init`` - ``"noise"`` (mid-grey +- 32, seeded), ``"uniform"`` (noise over 0-255),
-      ``"grey"``, or an image to start from.
+    * ``init`` - pixels only: ``"noise"`` (mid-grey +- 32, seeded), ``"uniform"`` (noise over 0-255),
+      ``"grey"``, or an image to start from. ``seed`` seeds the start and the default transforms.
     * ``stop_at`` - stop once every image's p(target) reaches it (checked on the uint8 image).
     * ``outputs`` - ``"logits"``, ``"probabilities"`` or ``"auto"`` (read the final activation).
       Logits give better-behaved gradients: ``load_backbone(include_top=True, classifier_activation=None)``.
@@ -169,56 +176,121 @@ def ideal_images(
       adds a :class:`~transferkit.steering.callbacks.Progress` bar.
     """
     if isinstance(targets, (str, int, np.integer)):
-        raise TypeError("targets must be a list; use ideal_image(model, target) for one class")
-    if steps is None:
-        steps = DEFAULT_FOURIER_STEPS if param == "fourier" else DEFAULT_STEPS
-    if steps < 0:
-        raise ValueError("steps must be >= 0")
+        raise TypeError(_("targets must be a list; use ideal_image(model, target) for one class"))
+    steps = _checked_steps(param, steps)
     kind = output_kind(model, outputs)
     num_outputs = int(model.output_shape[-1])
     indices = [resolve_class(t, class_names, num_outputs) for t in targets]
     names = [class_name(i, class_names, num_outputs) for i in indices]
-    if param not in PARAMS:
-        raise ValueError(f"param must be one of {PARAMS}, not {param!r}")
-    if param == "fourier" and not (isinstance(init, str) and init == "noise"):
-        raise ValueError("param='fourier' starts from its own small random coefficients: leave init='noise'")
-    if tv_weight is None:
-        tv_weight = DEFAULT_TV_WEIGHT if param == "pixels" else 0.0
-    if learning_rate is None:
-        learning_rate = LEARNING_RATES[param]
-    shaker = jitter if isinstance(jitter, Jitter) else Jitter(int(jitter or 0))
-    h, w = (int(d) for d in model.input_shape[1:3])
-    n = len(indices)
-    if transforms is None and param == "fourier":
-        from .transform import standard_transforms
+    height, width = (int(d) for d in model.input_shape[1:3])
+    variable, to_image = image_param(param, len(indices), height, width, init, seed)
+    regularizers = default_regularizers(param) if regularizers is None else _checked_regularizers(regularizers)
+    transforms = default_transforms(param, height, seed) if transforms is None else _checked_transforms(transforms)
+    score_term, objective = _objective(indices, kind, score, regularizers)
+    optimizer = _optimizer(variable, LEARNING_RATES[param] if learning_rate is None else learning_rate, steps)
+    step, evaluate = _compiled_step(model, score_term, objective, variable, to_image, transforms, optimizer)
 
-        transforms = standard_transforms(h, seed)
-    moved = bool(transforms) or shaker.active
+    history, timer = History(), Timer()
+    watchers = [history, timer, *callbacks]
+    if progress:
+        watchers.append(Progress(_("ideal {classes}").format(classes=", ".join(names))[:60], "prob"))
+    final, done = _ascend(step, evaluate, to_image, steps, stop_at, CallbackList(watchers))
+    description = f"{param}: {objective!r}" + (f"; {describe_transforms(transforms)}" if transforms else "")
+    logp = log_probabilities(model(tf.constant(final, tf.float32), training=False), kind == "logits").numpy()
+    columns = history.arrays()
+    return [
+        IdealImageResult(
+            image=final[i],
+            target=target,
+            target_name=names[i],
+            probability=float(np.exp(logp[i, target])),
+            history={key: values[:, i] for key, values in columns.items()},
+            steps=done,
+            seconds=timer.seconds,
+            top=top_k(np.exp(logp[i]), 5, class_names),
+            objective=description,
+            first_step_seconds=timer.first_step_seconds,
+        )
+        for i, target in enumerate(indices)
+    ]
 
-    score_term = ClassScore(indices, from_logits=kind == "logits", mode=score)
-    terms: list[Objective] = [score_term]
-    if tv_weight:
-        terms.append(TotalVariation(tv_weight))
-    if norm_weight:
-        terms.append(ImageNorm(norm_weight))
-    objective = Sum([*terms, *extra])
-    tv_meter = TotalVariation()
 
+def default_regularizers(param: str) -> list[Objective]:
+    """The loss terms ``ideal_images(param=param)`` adds to the class score unless told:
+    ``[TotalVariation(3000)]`` for pixels (the lesson's), none for Fourier (its 1/frequency scaling smooths already)."""
+    return [TotalVariation(DEFAULT_TV_WEIGHT)] if param == "pixels" else []
+
+
+def default_transforms(param: str, size: int = 224, seed: int = 0) -> list:
+    """The transforms ``ideal_images(param=param)`` shows the network the image through unless told,
+    made anew (their randomness seeded with ``seed``): a :class:`Jitter` (shifts of up to 24 px, zooms
+    of up to +-30%) for pixels, :func:`standard_transforms` of ``size`` px for Fourier."""
     if param == "pixels":
-        variable, to_image = pixel_image(_initial_images(init, n, h, w, seed))
-    else:
-        if h != w:
-            raise ValueError("param='fourier' needs a square model input")
-        variable, to_image = fourier_image(n, h, seed)
+        return [Jitter(DEFAULT_JITTER_PIXELS, scale=DEFAULT_JITTER_SCALE, seed=seed)]
+    return standard_transforms(size, seed)
+
+
+def _checked_steps(param: str, steps: int | None) -> int:
+    if steps is None:
+        return DEFAULT_FOURIER_STEPS if param == "fourier" else DEFAULT_STEPS
+    if steps < 0:
+        raise ValueError(_("steps must be >= 0, not {steps}").format(steps=steps))
+    return int(steps)
+
+
+def _checked_regularizers(regularizers) -> list[Objective]:
+    """The loss terms of a list of regularisers (a ``Sum`` gives each of its terms)."""
+    if isinstance(regularizers, Objective) or not isinstance(regularizers, (list, tuple)):
+        raise TypeError(_("regularizers must be a list of loss terms, e.g. [TotalVariation(3000)] "
+                          "(or [] for none), not a {type}").format(type=type(regularizers).__name__))
+    for term in regularizers:
+        if not isinstance(term, Objective):
+            raise TypeError(_("{term!r} is not a loss term: give regularizers such as TotalVariation(3000) "
+                              "or ImageNorm(50)").format(term=term))
+    return [part for term in regularizers for part in term.terms()]
+
+
+def _checked_transforms(transforms) -> list:
+    if callable(transforms) or not isinstance(transforms, (list, tuple)):
+        raise TypeError(_("transforms must be a list, e.g. [Jitter(8)] (or [] for none), not a {type}").format(
+            type=type(transforms).__name__))
+    for transform in transforms:
+        if not callable(transform):
+            raise TypeError(_("{transform!r} is not a transform: give Keras layers or functions of "
+                              "(images, training=True)").format(transform=transform))
+    return list(transforms)
+
+
+def _objective(indices: list[int], kind: str, score: str, regularizers: list[Objective]) -> tuple[ClassScore, Sum]:
+    """The class score to raise (its probability is what the run reports) and the whole loss."""
+    score_term = ClassScore(indices, from_logits=kind == "logits", mode=score)
+    objective = Sum([score_term, *regularizers])
+    seen: set[str] = set()
+    for term in objective.terms():
+        if term.name in seen:
+            raise ValueError(_("two loss terms are called {name!r}: the history keeps one value per name, "
+                               "so give each kind of term once").format(name=term.name))
+        seen.add(term.name)
+    return score_term, objective
+
+
+def _optimizer(variable: tf.Variable, learning_rate: float, steps: int) -> keras.optimizers.Optimizer:
+    """Adam, its step size decaying (cosine) from ``learning_rate`` to 5% of it over ``steps``."""
     schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), max(int(steps), 1), alpha=0.05)
     optimizer = keras.optimizers.Adam(schedule)
     optimizer.build([variable])
-    generator = tf.random.Generator.from_seed(seed)
+    return optimizer
 
-    def measure(images, outputs_):
-        values = objective.values(outputs=outputs_, images=images)
+
+def _compiled_step(model, score_term, objective, variable, to_image, transforms, optimizer):
+    """The loop's two compiled functions: ``step()`` makes one update and measures the image it
+    started from; ``evaluate(images)`` measures a batch of images."""
+    tv_meter = TotalVariation()
+
+    def measure(images, outputs):
+        values = objective.values(outputs=outputs, images=images)
         loss = tf.add_n([t.weight * values[t.name] for t in objective.terms()])
-        return score_term.probability(outputs_), tv_meter.per_sample(images), loss, values
+        return score_term.probability(outputs), tv_meter.per_sample(images), loss, values
 
     def evaluate_images(images):
         return measure(images, model(images, training=False))
@@ -226,66 +298,38 @@ def ideal_images(
     def update():
         with tf.GradientTape() as tape:
             before = tf.identity(to_image())  # the image before this step (a copy, not the variable)
-            if transforms:
-                seen = apply_transforms(before, transforms)
-            else:
-                seen = shaker(before, generator) if shaker.active else before
-            out = model(seen, training=False)
-            loss = objective(outputs=out, images=before)
+            seen = apply_transforms(before, transforms)  # what the network sees of it
+            outputs = model(seen, training=False)
+            loss = objective(outputs=outputs, images=before)
         grad = tape.gradient(loss, variable)
-        prob, tv, total, values = measure(before, out)
-        if moved:  # report the probability of the image itself, not of its moved copy
+        prob, tv, total, values = measure(before, outputs)
+        if transforms:  # report the probability of the image itself, not of its moved copy
             prob = score_term.probability(model(before, training=False))
         optimizer.apply_gradients([(grad, variable)])  # then the pixels' clip (their constraint)
         return before, prob, tv, total, values
 
     # Each call compiles its own step. Wrapped in a partial, each is its own function to TensorFlow,
     # which counts retracing per code object and would warn of "excessive retracing" after a few calls.
-    evaluate = tf.function(functools.partial(evaluate_images))
-    step = tf.function(functools.partial(update))
+    return tf.function(functools.partial(update)), tf.function(functools.partial(evaluate_images))
 
-    history, timer = History(), Timer()
-    watchers = [history, timer, *callbacks]
-    if progress:
-        watchers.append(Progress(f"ideal {', '.join(names)}"[:60], "prob"))
-    watch = CallbackList(watchers)
+
+def _ascend(step, evaluate, to_image, steps: int, stop_at: float | None, watch: Callback) -> tuple[np.ndarray, int]:
+    """Up to ``steps`` updates, each recorded (entry k: the image after k updates); the final uint8
+    images and the number of updates made (fewer once every image's p reaches ``stop_at``)."""
     watch.on_begin(steps)
     for k in range(steps):
         before, prob, tv, total, values = step()
-        logs = _logs(k, prob, tv, total, values)  # entry k: the image after k updates
+        logs = _logs(k, prob, tv, total, values)
         watch.on_step(k, logs)
         if stop_at is not None and logs["prob"].min() >= stop_at:
-            candidate = _to_uint8(before.numpy())
+            candidate = _to_uint8(before.numpy())  # the rounded image must reach it too
             if evaluate(tf.constant(candidate, tf.float32))[0].numpy().min() >= stop_at:
-                final, done = candidate, k
-                break
-    else:
-        done = steps
-        last = tf.identity(to_image())
-        watch.on_step(steps, _logs(steps, *evaluate(last)))
-        final = _to_uint8(last.numpy())
+                watch.on_end()
+                return candidate, k
+    last = tf.identity(to_image())
+    watch.on_step(steps, _logs(steps, *evaluate(last)))
     watch.on_end()
-    logp = log_probabilities(model(tf.constant(final, tf.float32), training=False), kind == "logits").numpy()
-    columns = history.arrays()
-
-    results = []
-    for i in range(n):
-        results.append(
-            IdealImageResult(
-                image=final[i],
-                target=indices[i],
-                target_name=names[i],
-                probability=float(np.exp(logp[i, indices[i]])),
-                history={key: v[:, i] for key, v in columns.items()},
-                steps=done,
-                seconds=timer.seconds,
-                top=top_k(np.exp(logp[i]), 5, class_names),
-                objective=f"{param}: {objective!r}" + (f", {len(transforms)} transforms" if transforms
-                                                       else f", {shaker!r}" if shaker.active else ""),
-                first_step_seconds=timer.first_step_seconds,
-            )
-        )
-    return results
+    return _to_uint8(last.numpy()), steps
 
 
 def _logs(k: int, prob, tv, total, values) -> dict[str, np.ndarray]:
@@ -297,23 +341,3 @@ def _logs(k: int, prob, tv, total, values) -> dict[str, np.ndarray]:
 
 def _to_uint8(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(x), 0, 255).astype(np.uint8)
-
-
-def _initial_images(init, n: int, h: int, w: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    if isinstance(init, str):
-        if init == "noise":
-            return (128.0 + rng.uniform(-32, 32, (n, h, w, 3))).astype("float32")
-        if init == "uniform":
-            return rng.uniform(0, 255, (n, h, w, 3)).astype("float32")
-        if init in ("grey", "gray"):
-            return (128.0 + rng.uniform(-1, 1, (n, h, w, 3))).astype("float32")
-        raise ValueError(f"init must be 'noise', 'uniform', 'grey' or an image, not {init!r}")
-    if h != w:
-        raise ValueError("starting from an image needs a square model input")
-    batch = as_batch(init, h)
-    if batch.shape[0] == 1:
-        batch = np.repeat(batch, n, axis=0)
-    if batch.shape[0] != n:
-        raise ValueError(f"init holds {batch.shape[0]} images for {n} targets")
-    return batch

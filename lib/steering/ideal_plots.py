@@ -6,8 +6,9 @@ from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 
-from .ideal import IdealImageResult
+from ..i18n import _
 from ..plots import finished, show_images
+from .ideal import IdealImageResult
 
 
 def _labelled(results) -> list[tuple[str, IdealImageResult]]:
@@ -34,7 +35,8 @@ def plot_ideal_history(results: Mapping[str, IdealImageResult] | Sequence[IdealI
     ``threshold`` draws a dotted line on the probability panel (e.g. 0.99).
     """
     items = _labelled(results)
-    labels = {"prob": "p(target)", "tv": "total variation", "loss": "loss", "class_score": "class score (minimised)"}
+    labels = {"prob": _("p(target)"), "tv": _("total variation"), "loss": _("loss"),
+              "class_score": _("class score (minimised)")}
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes.flat, metrics):
         for label, r in items:
@@ -43,7 +45,7 @@ def plot_ideal_history(results: Mapping[str, IdealImageResult] | Sequence[IdealI
         if metric == "prob" and threshold is not None:
             ax.axhline(threshold, color="gray", ls=":", lw=1)
             ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("step")
+        ax.set_xlabel(_("step"))
         ax.set_title(labels.get(metric, metric))
         ax.legend(fontsize=8)
     fig.tight_layout()

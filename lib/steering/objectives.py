@@ -8,8 +8,9 @@ scale like numbers, so an objective reads like the formula it stands for:
 >>> value = loss(outputs=model(images), images=images)
 
 ``ClassScore`` looks at the model's outputs; the regularisers (``TotalVariation``, ``ImageNorm``)
-look at the image, in raw 0-255 pixels. ``Jitter`` is not a loss but a random transform applied to
-the image before the network sees it, so that the result must work at every small offset.
+look at the image, in raw 0-255 pixels: ``ideal_images(regularizers=[TotalVariation(3000)])``.
+Random shifts and zooms are not losses but transforms of the image the network sees
+(:mod:`.transform`, ``Jitter``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ __all__ = [
     "TotalVariation",
     "ImageNorm",
     "Sum",
-    "Jitter",
     "log_probabilities",
     "output_kind",
 ]
@@ -198,39 +198,3 @@ class ImageNorm(Objective):
     def per_sample(self, images):
         x = tf.cast(images, tf.float32) / 255.0 - 0.5
         return tf.reduce_mean(tf.abs(x) ** self.p, axis=[1, 2, 3])
-
-
-class Jitter:
-    """Random shift (and optional zoom) of the image before each step's forward pass.
-
-    The optimised image itself does not move; the network sees it rolled by up to ``pixels``
-    pixels (wrapping around) and, with ``scale > 0``, zoomed by a factor in
-    ``[exp(-scale), exp(scale)]`` and cropped/padded back. Features that only work at one exact
-    position cannot survive this, so the result is crisper and fools other models more often.
-    """
-
-    def __init__(self, pixels: int = 8, scale: float = 0.0):
-        if pixels < 0 or scale < 0:
-            raise ValueError("pixels and scale must be >= 0")
-        self.pixels = int(pixels)
-        self.scale = float(scale)
-
-    @property
-    def active(self) -> bool:
-        return self.pixels > 0 or self.scale > 0
-
-    def __call__(self, images, generator: tf.random.Generator):
-        """``images`` (N x H x W x C, static H and W) transformed with randomness from ``generator``."""
-        if self.pixels:
-            shift = generator.uniform([2], -self.pixels, self.pixels + 1, dtype=tf.int32)
-            images = tf.roll(images, shift, axis=[1, 2])
-        if self.scale:
-            h, w = images.shape[1], images.shape[2]
-            factor = tf.exp(generator.uniform([], -self.scale, self.scale))
-            size = tf.cast(tf.round(factor * tf.constant([h, w], tf.float32)), tf.int32)
-            zoomed = tf.image.resize(images, size)
-            images = tf.ensure_shape(tf.image.resize_with_crop_or_pad(zoomed, h, w), images.shape)
-        return images
-
-    def __repr__(self) -> str:
-        return f"Jitter(pixels={self.pixels}, scale={self.scale})"

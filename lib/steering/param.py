@@ -20,7 +20,10 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["COLOUR_MATRIX", "PARAMS", "fourier_image", "pixel_image"]
+from ..datasets.images import as_batch
+from ..i18n import _
+
+__all__ = ["COLOUR_MATRIX", "PARAMS", "fourier_image", "image_param", "pixel_image", "starting_pixels"]
 
 #: lucid's ``color_correlation_svd_sqrt`` (measured on ImageNet photos), scaled so no column is longer than 1.
 COLOUR_MATRIX = np.array([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]], "float32")
@@ -55,3 +58,45 @@ def fourier_image(n: int, size: int, seed: int = 0, decay_power: float = 1.0) ->
 
 #: the names ``ideal_images(param=...)`` takes.
 PARAMS = ("pixels", "fourier")
+
+
+def image_param(param: str, n: int, height: int, width: int, init: str | np.ndarray = "noise", seed: int = 0) -> Param:
+    """``n`` images of ``height`` x ``width`` px described as ``param`` says (one of :data:`PARAMS`).
+
+    ``init`` is where the pixels start (see :func:`starting_pixels`); Fourier images start from their
+    own small random coefficients, so they take only ``"noise"``.
+    """
+    if param not in PARAMS:
+        raise ValueError(_("param must be one of {params}, not {param!r}").format(params=", ".join(PARAMS), param=param))
+    if param == "pixels":
+        return pixel_image(starting_pixels(init, n, height, width, seed))
+    if not (isinstance(init, str) and init == "noise"):
+        raise ValueError(_("param='fourier' starts from its own small random coefficients: leave init='noise', or start from an image with param='pixels'"))
+    if height != width:
+        raise ValueError(_("param='fourier' needs a square model input, not {height} x {width}").format(
+            height=height, width=width))
+    return fourier_image(n, height, seed)
+
+
+def starting_pixels(init: str | np.ndarray, n: int, height: int, width: int, seed: int = 0) -> np.ndarray:
+    """The pixel images' start: ``"noise"`` (mid-grey +- 32, seeded), ``"uniform"`` (noise over 0-255),
+    ``"grey"``, or an image (or one per image) to start from."""
+    rng = np.random.default_rng(seed)
+    shape = (n, height, width, 3)
+    if isinstance(init, str):
+        if init == "noise":
+            return (128.0 + rng.uniform(-32, 32, shape)).astype("float32")
+        if init == "uniform":
+            return rng.uniform(0, 255, shape).astype("float32")
+        if init in ("grey", "gray"):
+            return (128.0 + rng.uniform(-1, 1, shape)).astype("float32")
+        raise ValueError(_("init must be 'noise', 'uniform', 'grey' or an image, not {init!r}").format(init=init))
+    if height != width:
+        raise ValueError(_("starting from an image needs a square model input, not {height} x {width}").format(
+            height=height, width=width))
+    batch = as_batch(init, height)
+    if batch.shape[0] == 1:
+        batch = np.repeat(batch, n, axis=0)
+    if batch.shape[0] != n:
+        raise ValueError(_("init holds {images} images for {targets} targets").format(images=batch.shape[0], targets=n))
+    return batch
