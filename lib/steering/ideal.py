@@ -72,7 +72,8 @@ class IdealImageResult:
 
     ``image`` is uint8 H x W x 3 (display it, save it); ``probability`` is p(target) of that uint8
     image. ``history`` holds one entry per step, index ``k`` describing the image after ``k``
-    updates (float pixels): ``step``, ``prob`` (p(target)), ``tv`` (total variation, measured
+    updates (float pixels): ``step``, ``prob`` (p(target) of what the network saw at that step: with
+    transforms, the moved copy; the last entry, the image itself), ``tv`` (total variation, measured
     whether or not it was penalised), ``loss`` (weighted total) and each loss term's unweighted
     value by name (``class_score``, ``total_variation``, ...). ``seconds``: wall-clock time of the
     loop; ``first_step_seconds``: until its first record, which includes compiling the step.
@@ -302,9 +303,9 @@ def _compiled_step(model, score_term, objective, variable, to_image, transforms,
             outputs = model(seen, training=False)
             loss = objective(outputs=outputs, images=before)
         grad = tape.gradient(loss, variable)
+        # p(target) of what the network saw, as notebook 04's loop records it: one forward pass a step
+        # (a second one, for the unmoved image, cost 27% of the time); the final image is measured itself
         prob, tv, total, values = measure(before, outputs)
-        if transforms:  # report the probability of the image itself, not of its moved copy
-            prob = score_term.probability(model(before, training=False))
         optimizer.apply_gradients([(grad, variable)])  # then the pixels' clip (their constraint)
         return before, prob, tv, total, values
 
