@@ -9,11 +9,10 @@ from typing import Sequence
 
 import keras
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..models.backbones import input_size
 from ..datasets.imageset import ImageSet
-from ..models.inference import inference_fn
+from ..models.inference import BatchCallback, ProgressBar, inference_fn, predict_batches
 from ..datasets.images import ImageError, as_batch, load_image
 from ..i18n import _
 from ..plots import finished
@@ -21,30 +20,16 @@ from ..plots import finished
 # --------------------------------------------------------------------------- predictions
 
 
-def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bool = True,
+                    callbacks: Sequence[BatchCallback] = ()) -> tuple[np.ndarray, np.ndarray | None]:
     """``(probabilities N x C, labels N)`` of ``model`` over an :class:`ImageSet` or a ``tf.data`` pipeline.
 
-    A pipeline may yield ``(images, labels)`` or images alone (then ``labels`` is None). Images are
-    raw 0-255 pixels; augmentation layers are inactive (inference mode).
+    :func:`~transferkit.models.inference.predict_batches` with a progress bar (``progress=True``) added to
+    ``callbacks``. A pipeline may yield ``(images, labels)`` or images alone (then ``labels`` is None).
+    Images are raw 0-255 pixels; augmentation layers are inactive (inference mode).
     """
-    if isinstance(data, ImageSet):
-        total = len(data)
-        data = data.as_tf(input_size(model), batch_size, shuffle=False)
-    else:
-        total = None
-    forward = inference_fn(model)
-    probs, labels = [], []
-    with tqdm(total=total, desc=_("predicting ({model})").format(model=model.name), unit="img", disable=not progress) as bar:
-        for batch in data:
-            x, y = (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
-            probs.append(np.asarray(forward(x)))
-            if y is not None:
-                labels.append(np.asarray(y))
-            bar.update(len(probs[-1]))
-    num_classes = int(model.output_shape[-1])
-    p = np.concatenate(probs) if probs else np.zeros((0, num_classes), "float32")
-    y = np.concatenate(labels).astype(np.int64) if labels else None
-    return p, y
+    bar = [ProgressBar(_("predicting ({model})").format(model=model.name))] if progress else []
+    return predict_batches(model, data, batch_size=batch_size, callbacks=[*bar, *callbacks])
 
 
 def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = False,

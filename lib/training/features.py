@@ -8,10 +8,8 @@ import os
 
 import keras
 import numpy as np
-from tqdm.auto import tqdm
 
-from ..models.backbones import input_size
-from ..models.inference import inference_fn
+from ..models.inference import ProgressBar, predict_batches
 from ..config import cache_dir
 from ..datasets.imageset import ImageSet
 from ..i18n import _
@@ -80,7 +78,8 @@ def _cache_key(model: keras.Model, images: ImageSet) -> str | None:
 
 def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32, cache: bool = True,
                      progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``(features, labels)`` for every image of ``images``, computed once and cached on disk.
+    """``(features, labels)`` for every image of ``images``, computed once and cached on disk: a disk cache
+    around :func:`~transferkit.models.inference.predict_batches` (with a progress bar if ``progress``).
 
     The cache key covers the model (its whole configuration, so a layer without weights such as the
     input scaling counts, and the values of all its weights, so random, ImageNet and fine-tuned
@@ -95,14 +94,8 @@ def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32,
         with np.load(path) as f:
             return f["features"], f["labels"]
 
-    forward = inference_fn(model)
-    batches = images.as_tf(input_size(model), batch_size, labels=False)
-    out = []
-    with tqdm(total=len(images), desc=_("features ({model})").format(model=model.name), unit="img", disable=not progress) as bar:
-        for x in batches:
-            out.append(forward(x).numpy())
-            bar.update(len(out[-1]))
-    features = np.concatenate(out) if out else np.zeros((0,) + tuple(model.output_shape[1:]), "float32")
+    bar = [ProgressBar(_("features ({model})").format(model=model.name))] if progress else []
+    features = predict_batches(model, images, batch_size=batch_size, callbacks=bar)[0]
     if cache:
         tmp = path.with_name(path.stem + ".partial.npz")
         np.savez(tmp, features=features, labels=images.labels)
