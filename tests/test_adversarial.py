@@ -12,7 +12,8 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 from transferkit import load_image  # noqa: E402
-from transferkit.steering.adversarial import adversarial_image, fgsm, perturbation_image, psnr  # noqa: E402
+from transferkit.steering.adversarial import adversarial_image, fgsm, perturbation_image  # noqa: E402
+from transferkit.steering.measures import psnr  # noqa: E402
 from transferkit.datasets.registry import demo_image  # noqa: E402
 from transferkit.datasets.images import ImageError  # noqa: E402
 
@@ -256,11 +257,27 @@ def test_real_dog_becomes_tabby_after_png(imagenet_weights, shared_data, tmp_pat
 
 
 def test_predict_top(sigmoid_model):
-    from transferkit.steering.adversarial import predict_top
+    from transferkit.evaluation.predict import predict_top
 
     image = _image_of_class(sigmoid_model, 0)
     top = predict_top(sigmoid_model, image, k=2, class_names=["cat", "dog"])
     assert [name for name, _ in top] == ["cat", "dog"] and sum(p for _, p in top) == pytest.approx(1)
+
+
+def test_one_photo_prediction_reads_sigmoid_logits_and_softmax(sigmoid_model, logits_model, softmax_model):
+    """predict_image (and predict_top, notebook 05's) give class probabilities for every kind of output."""
+    from transferkit.evaluation.predict import predict_image, predict_top
+
+    image = _image_of_class(sigmoid_model, 0)
+    x = image[None].astype("float32")
+    p = float(sigmoid_model.predict(x, verbose=0)[0, 0])
+    assert predict_image(sigmoid_model, image, ["cat", "dog"]).probabilities == pytest.approx({"cat": 1 - p, "dog": p}, abs=1e-6)
+    z = logits_model.predict(x, verbose=0)[0]
+    from_logits = predict_image(logits_model, image)
+    np.testing.assert_allclose(from_logits.scores, np.exp(z) / np.exp(z).sum(), atol=1e-6)
+    assert list(from_logits.probabilities) == ["class 0", "class 1"]
+    np.testing.assert_allclose(predict_image(softmax_model, image).scores, softmax_model.predict(x, verbose=0)[0], atol=1e-6)
+    assert predict_top(logits_model, image, 1) == [(from_logits.label, from_logits.confidence)]
 
 
 def _notebook_cells(*cell_ids: str) -> dict:

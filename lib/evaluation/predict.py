@@ -12,6 +12,7 @@ import numpy as np
 
 from ..models.backbones import input_size
 from ..datasets.imageset import ImageSet
+from ..models.classes import class_name, class_probabilities, output_kind, top_k
 from ..models.inference import BatchCallback, ProgressBar, inference_fn, predict_batches
 from ..datasets.images import ImageError, as_batch, load_image
 from ..i18n import _
@@ -132,33 +133,58 @@ class Prediction:
 
     label: str
     confidence: float
-    probabilities: dict[str, float]
+    probabilities: dict[str, float]  # every class's probability, in class order
     image: np.ndarray  # the photo as the model saw it (uint8, model input size)
 
+    @property
+    def scores(self) -> np.ndarray:
+        """The class probabilities as an array, in class order."""
+        return np.fromiter(self.probabilities.values(), np.float64, len(self.probabilities))
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        """The ``k`` most probable ``(class name, probability)`` pairs, highest first."""
+        return top_k(self.scores, k, list(self.probabilities))
+
     def __str__(self) -> str:
-        others = ", ".join(f"{c} {p:.1%}" for c, p in self.probabilities.items() if c != self.label)
+        others = ", ".join(f"{c} {p:.1%}" for c, p in self.top(3) if c != self.label)
         return f"{self.label} ({self.confidence:.1%}; {others})"
 
 
-def predict_image(model: keras.Model, source, class_names: Sequence[str]) -> Prediction:
+def _photo(source, size: int | None) -> np.ndarray:
+    """One photo (a path, file bytes or an image array) as uint8 of the model's input size."""
+    if isinstance(source, (str, Path, bytes, bytearray)):
+        return load_image(bytes(source) if isinstance(source, bytearray) else source, size)
+    if isinstance(source, np.ndarray) or hasattr(source, "__array__"):
+        return as_batch(np.asarray(source), size)[0].astype(np.uint8)
+    raise TypeError(_("expected a file path, file bytes or an image array, not {type}").format(type=type(source).__name__))
+
+
+def predict_image(model: keras.Model, source, class_names: Sequence[str] | None = None, *,
+                  outputs: str = "auto") -> Prediction:
     """The model's prediction for one photo: a path, raw file bytes (an upload), or an image array.
 
-    Any size, grayscale, palette, CMYK or RGBA photos work (converted and resized by
-    :mod:`transferkit.images`). A missing path raises ``FileNotFoundError`` and a file that is not an
-    image raises :class:`~transferkit.ImageError`, both with a message naming the file.
+    The kit's one single-photo prediction. Any size, grayscale, palette, CMYK or RGBA photos work
+    (converted and resized by :mod:`transferkit.datasets.images`). Every model gives class
+    probabilities: a softmax's as they are, logits through a softmax, a single sigmoid output as two
+    classes (:func:`~transferkit.models.classes.class_probabilities`; ``outputs`` overrides the guess of
+    :func:`~transferkit.models.classes.output_kind`). ``class_names`` default to ImageNet's for 1000
+    classes, else ``"class <i>"``. A missing path raises ``FileNotFoundError`` and a file that is not
+    an image raises :class:`~transferkit.ImageError`, both with a message naming the file.
     """
-    size = input_size(model)
-    if isinstance(source, (str, Path, bytes, bytearray)):
-        image = load_image(bytes(source) if isinstance(source, bytearray) else source, size)
-    elif isinstance(source, np.ndarray) or hasattr(source, "__array__"):
-        image = as_batch(np.asarray(source), size)[0].astype(np.uint8)
-    else:
-        raise TypeError(_("expected a file path, file bytes or an image array, not {type}").format(type=type(source).__name__))
-    probs = np.asarray(inference_fn(model)(np.asarray(image, "float32")[None]))[0]
-    if len(class_names) != len(probs):
-        raise ValueError(_("{names} class names for a model with {outputs} outputs").format(names=len(class_names), outputs=len(probs)))
-    best = int(probs.argmax())
-    return Prediction(class_names[best], float(probs[best]), {c: float(p) for c, p in zip(class_names, probs)}, image)
+    image = _photo(source, input_size(model))
+    scores = class_probabilities(inference_fn(model)(np.asarray(image, "float32")[None]), output_kind(model, outputs))[0]
+    if class_names is None:
+        class_names = [class_name(i, None, len(scores)) for i in range(len(scores))]
+    if len(class_names) != len(scores):
+        raise ValueError(_("{names} class names for a model with {outputs} outputs").format(
+            names=len(class_names), outputs=len(scores)))
+    best = int(scores.argmax())
+    return Prediction(class_names[best], float(scores[best]), {c: float(p) for c, p in zip(class_names, scores)}, image)
+
+
+def predict_top(model: keras.Model, source, k: int = 3, class_names: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    """The ``k`` most probable ``(class name, probability)`` pairs for one photo: ``predict_image(...).top(k)``."""
+    return predict_image(model, source, class_names).top(k)
 
 
 def show_prediction(model: keras.Model, source, class_names: Sequence[str]):

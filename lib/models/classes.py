@@ -17,7 +17,7 @@ import tensorflow as tf
 from ..i18n import _
 from .names import find_name
 
-__all__ = ["resolve_class", "class_name", "top_k", "output_kind", "log_probabilities"]
+__all__ = ["resolve_class", "class_name", "top_k", "output_kind", "log_probabilities", "class_probabilities"]
 
 _TINY = 1e-30
 
@@ -118,3 +118,14 @@ def log_probabilities(outputs, from_logits: bool = True):
     elif not from_logits:
         y = tf.math.log(tf.maximum(y, _TINY))
     return tf.nn.log_softmax(y, axis=-1)
+
+
+def class_probabilities(outputs, kind: str) -> np.ndarray:
+    """Classifier outputs as class probabilities ``N x C`` (float64), for ``kind`` from :func:`output_kind`.
+
+    Probabilities stay as the model gives them; logits go through a softmax; one output column (a
+    binary classifier's sigmoid probability or logit of class 1) becomes two, class 0 and class 1.
+    """
+    if kind == "probabilities" and outputs.shape[-1] > 1:
+        return np.asarray(outputs, dtype=np.float64)
+    return np.exp(np.asarray(log_probabilities(outputs, kind == "logits"), dtype=np.float64))

@@ -29,21 +29,18 @@ import numpy as np
 import tensorflow as tf
 
 from ..models.backbones import input_size
-from ..models.classes import class_name, log_probabilities, output_kind, resolve_class, top_k
-from ..datasets.registry import demo_image
+from ..models.classes import class_name, class_probabilities, log_probabilities, output_kind, resolve_class, top_k
 from ..datasets.images import ImageError, as_batch, load_image
-from ..models.inference import inference_fn
+from ..evaluation.predict import predict_image
 from .callbacks import Callback, CallbackList, History, Progress
+from .measures import psnr
 
 __all__ = [
     "AdversarialResult",
     "adversarial_image",
     "fgsm",
-    "psnr",
     "perturbation_image",
     "show_attack",
-    "demo_image",
-    "predict_top",
 ]
 
 DEFAULT_STEPS = 20
@@ -132,33 +129,8 @@ class AdversarialResult:
 
 
 # --------------------------------------------------------------------------------------------
-# Helpers: metrics, inputs, model outputs
+# Helpers: inputs, views, the loss's gradient
 # --------------------------------------------------------------------------------------------
-
-
-def psnr(original, changed, peak: float = 255.0) -> float:
-    """Peak signal-to-noise ratio between two H x W x C images of 0-255 pixels, in dB (``inf`` if identical).
-
-    ``tf.image.psnr`` in float64 (``20 log10(peak) - 10 log10(MSE)``).
-    """
-    a = np.asarray(original, dtype=np.float64)
-    b = np.asarray(changed, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
-    return float(tf.image.psnr(a, b, max_val=peak))
-
-
-def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str] | None = None):
-    """The model's top-``k`` ``(name, probability)`` pairs for ONE image (uint8 array or path).
-
-    Probabilities as the model outputs them: use a softmax (or sigmoid) model to read them as such.
-    """
-    notes: list[str] = []
-    x = _prepare_image(image, input_size(model), notes)
-    p = np.asarray(inference_fn(model)(x[None].astype("float32"))[0], dtype=np.float64)
-    if p.shape == (1,):
-        p = np.array([1.0 - p[0], p[0]])
-    return top_k(p, k, class_names)
 
 
 def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
@@ -191,13 +163,6 @@ def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
     if size is not None and (h, w) != (size, size):
         notes.append(f"image resized from {w}x{h} to {size}x{size}, the model's input size")
     return as_batch(arr, size)[0].astype(np.uint8)  # also fixes channels; same size (or None) = no resampling
-
-
-def _probabilities(outputs, kind: str) -> np.ndarray:
-    """Class probabilities of the first image of a batch of model outputs (float64)."""
-    if kind == "probabilities" and outputs.shape[-1] > 1:
-        return np.asarray(outputs[0], dtype=np.float64)  # as the model gives them
-    return np.exp(log_probabilities(outputs, kind == "logits")[0].numpy().astype(np.float64))
 
 
 def _draw_view(rng: np.random.Generator, side: int, canvas: int) -> tf.Tensor:
@@ -333,7 +298,7 @@ def adversarial_image(
 
     # The original's probabilities fix the label and the number of classes.
     x = orig
-    probs0 = _probabilities(inference_fn(model)(x[None]), kind)
+    probs0 = predict_image(model, original, outputs=kind).scores
     num_classes = probs0.shape[-1]
     true = int(np.argmax(probs0)) if label is None else resolve_class(label, class_names, num_classes)
     goal = None if target is None else resolve_class(target, class_names, num_classes)
@@ -358,7 +323,7 @@ def adversarial_image(
         # The model's answer on the current (whole-level) image, or a random view of it, and the gradient there.
         view = _draw_view(rng, side, int(1.12 * side)) if rng.random() < diversity else None
         outputs_now, loss, gradient = _loss_gradient(model, x, cls_tensor, direction, kind, view)
-        p, loss = _probabilities(outputs_now, kind), float(loss)
+        p, loss = class_probabilities(outputs_now, kind)[0], float(loss)
         ok = succeeded(p)
         watch.on_step(step, {"step": step, "loss": loss, "score": float(p[cls]), "top1": int(np.argmax(p)),
                              "top1_probability": float(p.max()), "success": ok,
@@ -374,7 +339,7 @@ def adversarial_image(
         x = tf.round(tf.clip_by_value(x, 0, 255))            # a real image: whole levels 0-255
     watch.on_end()
     if view is not None:  # the last answer was on a view: the result reports the image itself
-        p = _probabilities(inference_fn(model)(x[None]), kind)
+        p = predict_image(model, x.numpy(), outputs=kind).scores
         ok = succeeded(p)
     return AdversarialResult(image=x.numpy().astype(np.uint8), success=bool(ok), steps=step,
                              original_probabilities=probs0, probabilities=p, history=history.history, **common)
