@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..models.classes import log_probabilities, output_kind
+from ..models.classes import log_probabilities, output_kind, resolve_class
 
 __all__ = [
     "Objective",
@@ -150,15 +150,7 @@ class ClassScore(Objective):
 def _class_indices(target):
     if isinstance(target, (list, tuple, np.ndarray)):
         return [_class_indices(t) for t in target]
-    if isinstance(target, (str, np.str_)):
-        from ..models.imagenet import class_index
-
-        return class_index(str(target))
-    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-        if target < 0:
-            raise ValueError(f"class index {target} is negative")
-        return int(target)
-    raise TypeError(f"target must be a class index or name, not {type(target).__name__}")
+    return resolve_class(target)  # a name is ImageNet's; an index only needs to be >= 0 until the model is known
 
 
 class TotalVariation(Objective):
