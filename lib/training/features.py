@@ -13,7 +13,8 @@ from ..models.inference import ProgressBar, predict_batches
 from ..config import cache_dir
 from ..datasets.imageset import ImageSet
 from ..i18n import _
-from .fit import compile_for_training
+from ..models.heads import classifier_head
+from .fit import compile_for_training, early_stopping
 
 
 def weights_fingerprint(model: keras.Model) -> str:
@@ -109,33 +110,36 @@ def train_classifier(train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
                      verbose=0) -> tuple[keras.Model, keras.callbacks.History]:
     """A softmax classifier fitted on cached ``(features, labels)``; returns ``(classifier, history)``.
 
-    By default a new linear probe, notebook 01's: ``Dense(classes, softmax)`` with an ``l2``
-    penalty. With ``head_of=model`` (from :func:`~transferkit.build_classifier`), ``model``'s own
-    ``"dropout"`` (if any) and ``"classifier"`` layers, the same objects, not copies: stage 1 of
-    notebook 02 on features from the same frozen network, and ``model`` holds the fitted weights
-    (augmentation never runs on cached features). Adam at ``learning_rate``; with ``validation`` and
-    ``patience`` training stops once the validation loss has not improved for ``patience`` epochs
-    and keeps the best epoch's weights; ``patience=None`` runs every epoch.
+    By default a new linear probe, notebook 01's: the kit's head (:func:`~transferkit.models.heads.classifier_head`,
+    ``Dense(classes, softmax)`` with an ``l2`` penalty) started from ``seed``. With ``head_of=model``
+    (from :func:`~transferkit.build_classifier`), ``model``'s own ``"dropout"`` (if any) and
+    ``"classifier"`` layers, the same objects, not copies: stage 1 of notebook 02 on features from the
+    same frozen network, and ``model`` holds the fitted weights (augmentation never runs on cached
+    features). Adam at ``learning_rate``; the batches are shuffled by ``seed`` (Keras' global random
+    state is neither read nor reset: the same seed gives the same probe); with ``validation`` and
+    ``patience``, :func:`~transferkit.training.fit.early_stopping`; ``patience=None`` runs every epoch.
     """
     x, y = train
-    keras.utils.set_random_seed(seed)
     if head_of is None:
         num_classes = int(max(y.max(), validation[1].max() if validation is not None else 0)) + 1
-        layers = [keras.layers.Dense(num_classes, activation="softmax", name="classifier",
-                                     kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)]
-        name = "linear_probe"
+        layers, name = classifier_head(num_classes, l2=l2, seed=seed)[1:], "linear_probe"
     else:
-        classifier = head_of.get_layer("classifier")
-        if x.ndim != 2 or x.shape[1] != classifier.input.shape[-1]:
-            raise ValueError(_("the head takes {n} features per image, got an array of shape {shape}").format(
-                n=classifier.input.shape[-1], shape=x.shape))
-        names = [layer.name for layer in head_of.layers]
-        layers = ([head_of.get_layer("dropout")] if "dropout" in names else []) + [classifier]
-        name = "head"
+        layers, name = _head_layers(head_of, x), "head"
     model = compile_for_training(keras.Sequential([keras.Input((x.shape[1],), name="features"), *layers], name=name),
                                  learning_rate)
-    stop = [] if validation is None or patience is None else [
-        keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True)]
-    history = model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, verbose=verbose,
-                        callbacks=stop)
+    import tensorflow as tf
+
+    batches = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed).batch(batch_size)
+    stop = [] if validation is None else early_stopping(patience)
+    history = model.fit(batches, validation_data=validation, epochs=epochs, verbose=verbose, callbacks=stop)
     return model, history
+
+
+def _head_layers(model: keras.Model, features: np.ndarray) -> list:
+    """``model``'s own ``"dropout"`` (if any) and ``"classifier"`` layers, checked against the features' width."""
+    classifier = model.get_layer("classifier")
+    if features.ndim != 2 or features.shape[1] != classifier.input.shape[-1]:
+        raise ValueError(_("the head takes {n} features per image, got an array of shape {shape}").format(
+            n=classifier.input.shape[-1], shape=features.shape))
+    names = [layer.name for layer in model.layers]
+    return ([model.get_layer("dropout")] if "dropout" in names else []) + [classifier]
