@@ -20,7 +20,7 @@ from matplotlib.text import Text  # noqa: E402
 
 import transferkit as tk  # noqa: E402
 from transferkit import i18n  # noqa: E402
-from transferkit.evaluation import metrics, predict  # noqa: E402
+from transferkit.evaluation import confusion, metrics, per_class, predict  # noqa: E402
 from transferkit.plots import plot_history  # noqa: E402
 
 from conftest import REPO  # noqa: E402
@@ -54,7 +54,7 @@ def draw_all() -> dict[str, set[str]]:
     images = tk.ImageSet("demo", [str(tk.demo_image(name)) for name in PHOTOS], LABELS, ["cat", "dog"])
     return {
         "history": texts(plot_history(history, marker_at=2)),
-        "confusion": texts(predict.plot_confusion_matrix(metrics.confusion_matrix(LABELS, PROBABILITIES),
+        "confusion": texts(confusion.plot_confusion_matrix(confusion.confusion_matrix(LABELS, PROBABILITIES),
                                                          ["cat", "dog"])),
         "mistakes": texts(predict.show_most_confident_wrong(images, None, PROBABILITIES, k=4)),
     }
@@ -118,7 +118,7 @@ def test_a_report_and_an_error_speak_pidgin(language, capsys):
         metrics.accuracy([0, 1, 1], [0, 1])
     assert str(caught.value) == translated("pcm", "{labels} labels but {predictions} predictions").format(
         labels=3, predictions=2)
-    report = metrics.class_report(LABELS, PROBABILITIES, ["cat", "dog"]).table().splitlines()
+    report = per_class.class_report(LABELS, PROBABILITIES, ["cat", "dog"]).table().splitlines()
     assert report[-1].startswith(_catalog("pcm").pgettext("table row", "overall"))
 
 

@@ -1,5 +1,5 @@
-"""Evaluating a trained classifier like a practitioner: predictions over a data set, the confusion
-matrix, the most confidently wrong images, and a prediction on any photo a student supplies."""
+"""Predictions: over a data set (the kit's one batch loop with a progress bar), on any photo a student
+supplies (the kit's one single-photo prediction), and the most confidently wrong images."""
 
 from __future__ import annotations
 
@@ -31,59 +31,6 @@ def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bo
     """
     bar = [ProgressBar(_("predicting ({model})").format(model=model.name))] if progress else []
     return predict_batches(model, data, batch_size=batch_size, callbacks=[*bar, *callbacks])
-
-
-def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = False,
-                          title: str | None = None, ax=None):
-    """The confusion matrix as a heat map (``sklearn.metrics.ConfusionMatrixDisplay``), each cell
-    labelled with its count and row percentage; ``normalize`` colours by the row percentage.
-    ``title`` defaults to "Confusion matrix" in the kit's language."""
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import ConfusionMatrixDisplay
-
-    cm = np.asarray(cm)
-    rows = cm.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(rows > 0, cm / np.maximum(rows, 1), 0.0)
-    n = len(class_names)
-    own = ax is None
-    if own:
-        fig, ax = plt.subplots(figsize=(1.2 * n + 2.2, 1.2 * n + 1.6))
-    display = ConfusionMatrixDisplay(share if normalize else cm, display_labels=list(class_names))
-    display.plot(ax=ax, cmap="Blues", colorbar=False, include_values=n <= 12,
-                 xticks_rotation=45 if n > 4 else "horizontal")
-    if display.text_ is not None:
-        for (i, j), text in np.ndenumerate(display.text_):
-            text.set_text(f"{cm[i, j]}\n{share[i, j]:.1%}")
-            text.set_fontsize(9)
-    ax.set_xlabel(_("predicted"))
-    ax.set_ylabel(_("true"))
-    ax.set_title(_("Confusion matrix") if title is None else title)
-    if own:
-        fig.tight_layout()
-    return finished(ax.figure, own)
-
-
-def plot_accuracy_comparison(accuracies: dict[str, float], title: str | None = None, ax=None):
-    """Side-by-side bars, e.g. ``{"frozen backbone": 0.975, "fine-tuned": 0.986}``, each labelled with its value.
-
-    ``title`` defaults to "Validation accuracy" in the kit's language."""
-    import matplotlib.pyplot as plt
-
-    own = ax is None
-    if own:
-        fig, ax = plt.subplots(figsize=(1.6 * len(accuracies) + 2, 3.2))
-    names, values = list(accuracies), [float(v) for v in accuracies.values()]
-    bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
-    for bar, v in zip(bars, values):
-        ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.2%}", ha="center", va="bottom")
-    low = min(values)
-    ax.set_ylim(max(0.0, low - 2 * (1 - low) - 0.01), 1.0)
-    ax.set_ylabel(_("accuracy"))
-    ax.set_title(_("Validation accuracy") if title is None else title)
-    if own:
-        fig.tight_layout()
-    return finished(ax.figure, own)
 
 
 # --------------------------------------------------------------------------- mistakes
