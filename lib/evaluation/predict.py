@@ -16,7 +16,6 @@ from ..models.classes import class_name, class_probabilities, output_kind, top_k
 from ..models.inference import BatchCallback, ProgressBar, inference_fn, predict_batches
 from ..datasets.images import ImageError, as_batch, load_image
 from ..i18n import _
-from ..plots import finished
 
 # --------------------------------------------------------------------------- predictions
 

@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..i18n import _
 from ..models.classes import log_probabilities, output_kind, resolve_class
 
 __all__ = [
@@ -59,7 +60,7 @@ class Objective:
         if x is None:
             x = outputs if self.on == "outputs" else images
             if x is None:
-                raise ValueError(f"{self.name} needs {self.on}=...")
+                raise ValueError(_("{name} needs {on}=...").format(name=self.name, on=self.on))
         return self.weight * self.value(x)
 
     def terms(self) -> list["Objective"]:
@@ -95,7 +96,7 @@ class Sum(Objective):
 
     def __call__(self, x=None, *, outputs=None, images=None):
         if x is not None:
-            raise TypeError("call a Sum of terms with outputs=... and images=...")
+            raise TypeError(_("call a Sum of terms with outputs=... and images=..."))
         return tf.add_n([t(outputs=outputs, images=images) for t in self.terms()])
 
     def values(self, *, outputs=None, images=None) -> dict[str, tf.Tensor]:
@@ -126,7 +127,7 @@ class ClassScore(Objective):
     def __init__(self, target: int | str | Sequence[int | str], weight: float = 1.0, *, from_logits: bool = True, mode: str = "log_prob"):
         super().__init__(weight)
         if mode not in ("log_prob", "logit"):
-            raise ValueError(f"mode must be 'log_prob' or 'logit', not {mode!r}")
+            raise ValueError(_("mode must be 'log_prob' or 'logit', not {mode!r}").format(mode=mode))
         self.target = _class_indices(target)
         self.from_logits = from_logits
         self.mode = mode
@@ -203,7 +204,7 @@ class Jitter:
 
     def __init__(self, pixels: int = 8, scale: float = 0.0):
         if pixels < 0 or scale < 0:
-            raise ValueError("pixels and scale must be >= 0")
+            raise ValueError(_("pixels and scale must be >= 0"))
         self.pixels = int(pixels)
         self.scale = float(scale)
 

@@ -131,7 +131,7 @@ def train_classifier(train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
 
     batches = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed).batch(batch_size)
     stop = [] if validation is None else early_stopping(patience)
-    history = model.fit(batches, validation_data=validation, epochs=epochs, verbose=verbose, callbacks=stop)
+    history = model.fit(batches, validation_data=validation, epochs=epochs, verbose=verbose, callbacks=stop, shuffle=False)
     return model, history
 
 
