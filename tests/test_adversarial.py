@@ -244,11 +244,12 @@ def test_psnr_and_perturbation_image():
 
 def test_real_dog_becomes_tabby_after_png(imagenet_weights, shared_data, tmp_path):
     """The lesson itself: MobileNet's beagle becomes a tabby cat, 2 levels, after a PNG round trip."""
-    from transferkit import load_backbone, top_k
+    from transferkit import load_backbone, predict_top, top_k
 
     model = load_backbone(include_top=True)
     dog = load_image(demo_image("beagle_111.jpg"), 224)
     assert top_k(_predict(model, dog), 1)[0][0] == "beagle"
+    assert predict_top(model, dog, 1)[0][0] == "beagle"  # ImageNet's names by default, all 1000 (two repeat)
     r = adversarial_image(model, dog, "tabby", epsilon=2)
     assert r.success and r.max_change <= 2 and r.psnr > 40
     path = tmp_path / "dog.png"

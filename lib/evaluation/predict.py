@@ -79,17 +79,14 @@ class Prediction:
 
     label: str
     confidence: float
-    probabilities: dict[str, float]  # every class's probability, in class order
+    probabilities: dict[str, float]  # by class name
     image: np.ndarray  # the photo as the model saw it (uint8, model input size)
-
-    @property
-    def scores(self) -> np.ndarray:
-        """The class probabilities as an array, in class order."""
-        return np.fromiter(self.probabilities.values(), np.float64, len(self.probabilities))
+    scores: np.ndarray  # every class's probability, in class order (float64; names may repeat, as ImageNet's do)
+    class_names: list[str]
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` most probable ``(class name, probability)`` pairs, highest first."""
-        return top_k(self.scores, k, list(self.probabilities))
+        return top_k(self.scores, k, self.class_names)
 
     def __str__(self) -> str:
         others = ", ".join(f"{c} {p:.1%}" for c, p in self.top(3) if c != self.label)
@@ -125,7 +122,8 @@ def predict_image(model: keras.Model, source, class_names: Sequence[str] | None 
         raise ValueError(_("{names} class names for a model with {outputs} outputs").format(
             names=len(class_names), outputs=len(scores)))
     best = int(scores.argmax())
-    return Prediction(class_names[best], float(scores[best]), {c: float(p) for c, p in zip(class_names, scores)}, image)
+    return Prediction(class_names[best], float(scores[best]), {c: float(p) for c, p in zip(class_names, scores)}, image,
+                      scores, list(class_names))
 
 
 def predict_top(model: keras.Model, source, k: int = 3, class_names: Sequence[str] | None = None) -> list[tuple[str, float]]:
