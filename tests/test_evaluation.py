@@ -104,7 +104,7 @@ def test_predict_dataset_from_an_image_set_or_a_pipeline(model, toy_set):
 
 def test_one_batch_loop_calls_its_callbacks_and_serves_features_and_predictions(model, toy_set, tmp_path, monkeypatch, capsys):
     """predict_batches: callbacks see every batch (a progress bar is one); predict_dataset and extract_features use it."""
-    from transferkit.models.inference import BatchCallback, predict_batches
+    from transferkit.models.inference import BatchCallback, predict_arrays, predict_batches
 
     class Record(BatchCallback):
         def __init__(self):
@@ -134,6 +134,8 @@ def test_one_batch_loop_calls_its_callbacks_and_serves_features_and_predictions(
     features, labels = tk.extract_features(model, toy_set, batch_size=4, progress=False)
     np.testing.assert_array_equal(features, p)  # the classifier's "features" are its outputs: the same loop
     np.testing.assert_array_equal(labels, toy_set.labels)
+    pixels = np.concatenate([x for x, _ in toy_set.as_tf(224, 6)])
+    np.testing.assert_allclose(predict_arrays(model, pixels, batch_size=4), p, atol=1e-5)  # in-memory arrays
     empty = predict_batches(model, toy_set.as_tf(224, 4).take(0))
     assert empty[0].shape == (0, 2) and empty[1] is None
 

@@ -33,12 +33,6 @@ def inference_fn(model: keras.Model):
     return _FORWARD[model]
 
 
-def predict_arrays(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """``model(x)`` in inference mode over an in-memory array, batch by batch, as one NumPy array."""
-    forward = inference_fn(model)
-    return np.concatenate([np.asarray(forward(x[i:i + batch_size])) for i in range(0, len(x), batch_size)])
-
-
 # --------------------------------------------------------------------------- batches from a data set
 
 
@@ -86,8 +80,8 @@ def predict_batches(model: keras.Model, data, *, batch_size: int = 32,
                     callbacks: Sequence[BatchCallback] = ()) -> tuple[np.ndarray, np.ndarray | None]:
     """``(outputs N x ..., labels N)``: ``model``'s compiled forward pass (:func:`inference_fn`) over a data set.
 
-    ``data`` is an :class:`~transferkit.ImageSet` (read in order, ``batch_size`` at a time) or a ``tf.data``
-    pipeline of ``(images, labels)`` or of images alone (then ``labels`` is None). Images are raw 0-255
+    ``data`` is an :class:`~transferkit.ImageSet` (read in order, ``batch_size`` at a time), or a ``tf.data``
+    pipeline (or any iterable) of ``(images, labels)`` batches or of image batches alone (then ``labels`` is None). Images are raw 0-255
     pixels; augmentation layers are inactive (inference mode). ``callbacks`` (:class:`BatchCallback`,
     e.g. :class:`ProgressBar`) see every batch.
     """
@@ -110,3 +104,8 @@ def predict_batches(model: keras.Model, data, *, batch_size: int = 32,
     empty = np.zeros((0, *model.output_shape[1:]), "float32")
     return (np.concatenate(outputs) if outputs else empty,
             np.concatenate(labels).astype(np.int64) if labels else None)
+
+
+def predict_arrays(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """``model(x)`` in inference mode over an in-memory array: :func:`predict_batches` on its slices."""
+    return predict_batches(model, [x[i:i + batch_size] for i in range(0, len(x), batch_size)])[0]
