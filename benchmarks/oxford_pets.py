@@ -40,7 +40,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import transferkit as tk  # noqa: E402
-from transferkit.evaluation import metrics  # noqa: E402
+from transferkit.evaluation import confusion, metrics, per_class, species  # noqa: E402
 
 
 def parse_candidates(text: str) -> list[tuple[int | float, float]]:
@@ -184,19 +184,19 @@ def main() -> None:
     p_frozen = probe.predict(xte, verbose=0)
     print(f"frozen_test_top1: {metrics.top_k_accuracy(yte, p_frozen, 1):.4f}")
     print(f"frozen_test_top3: {metrics.top_k_accuracy(yte, p_frozen, 3):.4f}")
-    print(f"frozen_species_accuracy: {metrics.species_accuracy(yte, p_frozen, test.class_names):.4f}")
+    print(f"frozen_species_accuracy: {species.species_accuracy(yte, p_frozen, test.class_names):.4f}")
     for rule, (r, epoch) in chosen.items():
         model.set_weights(r["weights"][epoch])
         probs, labels = tk.predict_dataset(model, test, progress=False)
-        report = metrics.species_report(labels, probs, test.class_names)
+        report = species.species_report(labels, probs, test.class_names)
         print(f"finetuned_test_top1_by_val_{rule}: {metrics.top_k_accuracy(labels, probs, 1):.4f}")
         print(f"finetuned_test_top3_by_val_{rule}: {metrics.top_k_accuracy(labels, probs, 3):.4f}")
         print(f"species_accuracy_by_val_{rule}: {report.accuracy:.4f}")
         print(f"cross_species_errors_by_val_{rule}: {len(report.cross_group)} of {report.breed_errors}")
-        per_breed = metrics.class_report(labels, probs, test.class_names)
+        per_breed = per_class.class_report(labels, probs, test.class_names)
         worst = ", ".join(f"{n} {a:.0%} (n={s})" for n, a, s in per_breed.worst(3))
         print(f"worst_breeds_by_val_{rule}: {worst}")
-        pairs = metrics.most_confused(labels, probs, test.class_names, top=3)
+        pairs = confusion.most_confused(labels, probs, test.class_names, top=3)
         print(f"most_confused_by_val_{rule}: {'; '.join(str(p) for p in pairs) or 'none'}")
     print(f"total_seconds: {time.time() - t0:.0f}")
 

@@ -53,7 +53,7 @@ def _normalise(code: str | None) -> str:
     head, _sep, tail = code.partition("_")
     code = head.lower() + (f"_{tail.upper()}" if tail else "")
     if not _CODE.match(code):
-        raise ValueError(f"{code!r} is not a language code such as 'tl', 'pcm' or 'en'")
+        raise ValueError(_now(N_("{code!r} is not a language code such as 'tl', 'pcm' or 'en'")).format(code=code))
     return code
 
 
@@ -64,13 +64,14 @@ def set_language(code: str | None) -> None:
     the setup cell ending in ``tk.set_language("tl")`` shows no output.)
     """
     code = _normalise(code)
-    if code != ENGLISH and code not in available_languages() and code.split("_")[0] not in available_languages():
-        warnings.warn(f"transferkit has no {code!r} translation (it has: {', '.join(available_languages()) or 'none'}); "
-                      "messages stay in English", stacklevel=2)
+    shipped = available_languages()
     localedir = _package_dir() / "locale"
     languages = [code, code.split("_")[0]] if code != ENGLISH else [ENGLISH]
     _state["translation"] = gettext.translation(DOMAIN, localedir=str(localedir), languages=languages, fallback=True)
     _state["language"] = code
+    if code != ENGLISH and code not in shipped and code.split("_")[0] not in shipped:  # said once the language is set
+        warnings.warn(_("transferkit has no {code!r} translation (it has: {languages}); messages stay in English").format(
+            code=code, languages=", ".join(shipped) or _("none")), stacklevel=2)
 
 
 def language() -> str:
@@ -79,14 +80,22 @@ def language() -> str:
         try:
             set_language(os.environ.get(ENV_VAR))
         except ValueError as error:
-            warnings.warn(f"{ENV_VAR}: {error}; messages stay in English", stacklevel=2)
             set_language(ENGLISH)
+            warnings.warn(_("{variable}: {error}; messages stay in English").format(variable=ENV_VAR, error=error),
+                          stacklevel=2)
     return _state["language"]
 
 
 def _translation() -> gettext.NullTranslations:
     language()
     return _state["translation"]
+
+
+def _now(message: str) -> str:
+    """``message`` in the language set so far, English before any: for the messages about setting it,
+    which must not look the language up (that would set it, and might raise the same message again)."""
+    translation = _state["translation"]
+    return message if translation is None else translation.gettext(message)
 
 
 def _(message: str) -> str:

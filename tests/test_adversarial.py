@@ -12,7 +12,8 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 from transferkit import load_image  # noqa: E402
-from transferkit.steering.adversarial import adversarial_image, fgsm, perturbation_image, psnr  # noqa: E402
+from transferkit.steering.adversarial import adversarial_image, fgsm, perturbation_image  # noqa: E402
+from transferkit.steering.measures import psnr  # noqa: E402
 from transferkit.datasets.registry import demo_image  # noqa: E402
 from transferkit.datasets.images import ImageError  # noqa: E402
 
@@ -243,11 +244,12 @@ def test_psnr_and_perturbation_image():
 
 def test_real_dog_becomes_tabby_after_png(imagenet_weights, shared_data, tmp_path):
     """The lesson itself: MobileNet's beagle becomes a tabby cat, 2 levels, after a PNG round trip."""
-    from transferkit import load_backbone, top_k
+    from transferkit import load_backbone, predict_top, top_k
 
     model = load_backbone(include_top=True)
     dog = load_image(demo_image("beagle_111.jpg"), 224)
     assert top_k(_predict(model, dog), 1)[0][0] == "beagle"
+    assert predict_top(model, dog, 1)[0][0] == "beagle"  # ImageNet's names by default, all 1000 (two repeat)
     r = adversarial_image(model, dog, "tabby", epsilon=2)
     assert r.success and r.max_change <= 2 and r.psnr > 40
     path = tmp_path / "dog.png"
@@ -256,11 +258,27 @@ def test_real_dog_becomes_tabby_after_png(imagenet_weights, shared_data, tmp_pat
 
 
 def test_predict_top(sigmoid_model):
-    from transferkit.steering.adversarial import predict_top
+    from transferkit.evaluation.predict import predict_top
 
     image = _image_of_class(sigmoid_model, 0)
     top = predict_top(sigmoid_model, image, k=2, class_names=["cat", "dog"])
     assert [name for name, _ in top] == ["cat", "dog"] and sum(p for _, p in top) == pytest.approx(1)
+
+
+def test_one_photo_prediction_reads_sigmoid_logits_and_softmax(sigmoid_model, logits_model, softmax_model):
+    """predict_image (and predict_top, notebook 05's) give class probabilities for every kind of output."""
+    from transferkit.evaluation.predict import predict_image, predict_top
+
+    image = _image_of_class(sigmoid_model, 0)
+    x = image[None].astype("float32")
+    p = float(sigmoid_model.predict(x, verbose=0)[0, 0])
+    assert predict_image(sigmoid_model, image, ["cat", "dog"]).probabilities == pytest.approx({"cat": 1 - p, "dog": p}, abs=1e-6)
+    z = logits_model.predict(x, verbose=0)[0]
+    from_logits = predict_image(logits_model, image)
+    np.testing.assert_allclose(from_logits.scores, np.exp(z) / np.exp(z).sum(), atol=1e-6)
+    assert list(from_logits.probabilities) == ["class 0", "class 1"]
+    np.testing.assert_allclose(predict_image(softmax_model, image).scores, softmax_model.predict(x, verbose=0)[0], atol=1e-6)
+    assert predict_top(logits_model, image, 1) == [(from_logits.label, from_logits.confidence)]
 
 
 def _notebook_cells(*cell_ids: str) -> dict:

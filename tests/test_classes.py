@@ -27,6 +27,25 @@ def test_names_resolve_case_insensitively_and_typos_list_close_matches():
     assert class_name(1, names, 2) == "dog" and class_name(3, None, 5) == "class 3"
 
 
+def test_one_resolver_behind_imagenet_names_and_objectives(imagenet_weights):
+    """class_index (ImageNet's) and ClassScore's targets are resolve_class: the same matching, the same errors."""
+    from transferkit import class_index
+    from transferkit.steering.objectives import ClassScore
+
+    assert class_index("siamese cat") == resolve_class("Siamese-cat") == resolve_class("SIAMESE_CAT", None, 1000) == 284
+    assert ClassScore("Siamese cat").target == 284 and ClassScore(["tabby", 3]).target == [281, 3]
+    with pytest.raises(ValueError, match="not an ImageNet class name; closest: .*tabby"):
+        class_index("taby")
+    with pytest.raises(ValueError, match="not an ImageNet class name"):
+        ClassScore("taby")
+    with pytest.raises(ValueError, match="outside 0..999"):
+        class_index(1000)
+    with pytest.raises(ValueError, match="negative"):
+        ClassScore(-1)
+    with pytest.raises(TypeError):
+        ClassScore(True)
+
+
 def test_output_kind_reads_the_final_activation_and_can_be_overridden():
     inputs = keras.Input((4,))
     soft = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))

@@ -70,10 +70,10 @@ def test_most_confident_wrong_orders_mistakes_by_confidence():
 
 
 def test_plots_draw_the_numbers(toy_set, capsys):
-    fig = evaluation.plot_confusion_matrix(np.array([[480, 20], [7, 493]]), NAMES)
+    fig = tk.plot_confusion_matrix(np.array([[480, 20], [7, 493]]), NAMES)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "480\n96.0%" in texts and "7\n1.4%" in texts
-    fig = evaluation.plot_accuracy_comparison({"frozen": 0.975, "fine-tuned": 0.987})
+    fig = tk.plot_accuracy_comparison({"frozen": 0.975, "fine-tuned": 0.987})
     assert {t.get_text() for t in fig.axes[0].texts} == {"97.50%", "98.70%"}
     probs = np.array([[0.1, 0.9], [0.6, 0.4], [0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.95, 0.05]])
     fig = evaluation.show_most_confident_wrong(toy_set, None, probs, k=4)
@@ -100,6 +100,44 @@ def test_predict_dataset_from_an_image_set_or_a_pipeline(model, toy_set):
     np.testing.assert_allclose(p3, p, atol=1e-5)
     np.testing.assert_allclose(p, model.predict(np.concatenate([x for x, _ in toy_set.as_tf(224, 6)]), verbose=0),
                                atol=1e-5)
+
+
+def test_one_batch_loop_calls_its_callbacks_and_serves_features_and_predictions(model, toy_set, tmp_path, monkeypatch, capsys):
+    """predict_batches: callbacks see every batch (a progress bar is one); predict_dataset and extract_features use it."""
+    from transferkit.models.inference import BatchCallback, predict_arrays, predict_batches
+
+    class Record(BatchCallback):
+        def __init__(self):
+            self.events = []
+
+        def on_begin(self, total):
+            self.events.append(("begin", total))
+
+        def on_batch(self, outputs, labels):
+            self.events.append(("batch", len(outputs), None if labels is None else labels.tolist()))
+
+        def on_end(self):
+            self.events.append(("end",))
+
+    seen = Record()
+    p, y = predict_batches(model, toy_set, batch_size=4, callbacks=[seen])
+    assert seen.events == [("begin", 6), ("batch", 4, [0, 0, 0, 1]), ("batch", 2, [1, 1]), ("end",)]
+    np.testing.assert_array_equal(y, toy_set.labels)
+    watched = Record()
+    p2, _labels = evaluation.predict_dataset(model, toy_set, batch_size=4, progress=True, callbacks=[watched])
+    assert watched.events == seen.events and "predicting" in capsys.readouterr().err
+    np.testing.assert_array_equal(p2, p)
+    unlabelled = Record()
+    assert predict_batches(model, toy_set.as_tf(224, 5, labels=False), callbacks=[unlabelled])[1] is None
+    assert unlabelled.events == [("begin", None), ("batch", 5, None), ("batch", 1, None), ("end",)]
+    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    features, labels = tk.extract_features(model, toy_set, batch_size=4, progress=False)
+    np.testing.assert_array_equal(features, p)  # the classifier's "features" are its outputs: the same loop
+    np.testing.assert_array_equal(labels, toy_set.labels)
+    pixels = np.concatenate([x for x, _ in toy_set.as_tf(224, 6)])
+    np.testing.assert_allclose(predict_arrays(model, pixels, batch_size=4), p, atol=1e-5)  # in-memory arrays
+    empty = predict_batches(model, toy_set.as_tf(224, 4).take(0))
+    assert empty[0].shape == (0, 2) and empty[1] is None
 
 
 # --------------------------------------------------------------------------- one photo, any kind

@@ -20,7 +20,7 @@ from matplotlib.text import Text  # noqa: E402
 
 import transferkit as tk  # noqa: E402
 from transferkit import i18n  # noqa: E402
-from transferkit.evaluation import metrics, predict  # noqa: E402
+from transferkit.evaluation import confusion, metrics, per_class, predict  # noqa: E402
 from transferkit.plots import plot_history  # noqa: E402
 
 from conftest import REPO  # noqa: E402
@@ -54,7 +54,7 @@ def draw_all() -> dict[str, set[str]]:
     images = tk.ImageSet("demo", [str(tk.demo_image(name)) for name in PHOTOS], LABELS, ["cat", "dog"])
     return {
         "history": texts(plot_history(history, marker_at=2)),
-        "confusion": texts(predict.plot_confusion_matrix(metrics.confusion_matrix(LABELS, PROBABILITIES),
+        "confusion": texts(confusion.plot_confusion_matrix(confusion.confusion_matrix(LABELS, PROBABILITIES),
                                                          ["cat", "dog"])),
         "mistakes": texts(predict.show_most_confident_wrong(images, None, PROBABILITIES, k=4)),
     }
@@ -118,7 +118,7 @@ def test_a_report_and_an_error_speak_pidgin(language, capsys):
         metrics.accuracy([0, 1, 1], [0, 1])
     assert str(caught.value) == translated("pcm", "{labels} labels but {predictions} predictions").format(
         labels=3, predictions=2)
-    report = metrics.class_report(LABELS, PROBABILITIES, ["cat", "dog"]).table().splitlines()
+    report = per_class.class_report(LABELS, PROBABILITIES, ["cat", "dog"]).table().splitlines()
     assert report[-1].startswith(_catalog("pcm").pgettext("table row", "overall"))
 
 
@@ -157,3 +157,35 @@ def test_show_augmentation_titles_its_versions_in_the_language(language):
     tk.set_language("tl")
     drawn = texts(tk.show_augmentation(model, image, n=2, ncols=2))
     assert translated("tl", "version {i}").format(i=2) in drawn
+
+
+def test_attack_upload_and_objective_messages_speak_the_language(language, capsys):
+    from transferkit.course import upload
+    from transferkit.steering.objectives import ClassScore
+
+    tk.set_language("tl")
+    assert upload.upload_photo() is None
+    hint = translated("tl", "set PHOTO to the path of an image file instead.")
+    assert capsys.readouterr().out.strip() == translated("tl", "Uploading works in Colab; here, {instead}").format(instead=hint)
+    tk.set_language("pcm")
+    with pytest.raises(ValueError) as caught:
+        tk.psnr(np.zeros((2, 2, 3)), np.zeros((3, 3, 3)))
+    assert str(caught.value) == translated("pcm", "the images differ in shape: {original} vs {changed}").format(
+        original=(2, 2, 3), changed=(3, 3, 3))
+    with pytest.raises(ValueError) as caught:
+        ClassScore(1, mode="logits")
+    assert str(caught.value) == translated("pcm", "mode must be 'log_prob' or 'logit', not {mode!r}").format(mode="logits")
+    assert translated("pcm", "class index {index} is negative") != "class index {index} is negative"
+
+
+def test_a_bad_language_code_warns_without_looking_the_language_up(language, monkeypatch):
+    """The messages about setting the language are translated with the language set so far: looking it up
+    there would set it from TRANSFERKIT_LANG, which raises the same message again."""
+    monkeypatch.setenv("TRANSFERKIT_LANG", "not a code")
+    i18n._state.update(language=None, translation=None)
+    with pytest.warns(UserWarning, match="TRANSFERKIT_LANG: 'not a code' is not a language code"):
+        assert i18n.language() == "en"
+    tk.set_language("tl")
+    with pytest.warns(UserWarning, match="no 'xx' translation"):
+        tk.set_language("xx")
+    assert i18n.language() == "xx" and i18n._("none") == "none"

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from transferkit.evaluation import metrics as m
+from transferkit.evaluation import confusion, metrics as m, per_class, species
 
 # 5 images, 4 classes. Ranked classes per row:
 #   row 0: 0 > 1 > 2 > 3   (label 0: top-1 hit)
@@ -48,18 +48,18 @@ def test_top_k_rejects_bad_input_with_clear_messages():
 def test_confusion_and_per_class_accuracy_with_a_missing_class():
     y = [0, 0, 0, 1, 1, 3]
     p = [0, 0, 1, 1, 0, 3]
-    cm = m.confusion_matrix(y, p, 4)
+    cm = confusion.confusion_matrix(y, p, 4)
     assert cm.tolist() == [[2, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]
-    acc = m.per_class_accuracy(y, p, 4)
+    acc = per_class.per_class_accuracy(y, p, 4)
     assert acc[0] == pytest.approx(2 / 3) and acc[1] == 0.5 and acc[3] == 1.0
     assert math.isnan(acc[2])  # class 2 has no images: no accuracy, not 0
     with pytest.raises(ValueError, match="0..2"):
-        m.confusion_matrix(y, p, 3)
+        confusion.confusion_matrix(y, p, 3)
 
 
 def test_class_report_figures_and_table():
     names = ["Abyssinian", "beagle", "pug", "Sphynx"]
-    r = m.class_report([0, 0, 0, 1, 1, 3], [0, 0, 1, 1, 0, 1], names)
+    r = per_class.class_report([0, 0, 0, 1, 1, 3], [0, 0, 1, 1, 0, 1], names)
     assert r.support.tolist() == [3, 2, 0, 1]
     assert r.correct.tolist() == [2, 1, 0, 0]
     assert r.predicted.tolist() == [3, 3, 0, 0]
@@ -78,15 +78,15 @@ def test_most_confused_directed_and_symmetric():
     #          a->b x3, b->a x2, c->a x1, correct ones mixed in
     y = [0, 0, 0, 0, 1, 1, 1, 2, 2]
     p = [1, 1, 1, 0, 0, 0, 1, 0, 2]
-    directed = m.most_confused(y, p, names)
+    directed = confusion.most_confused(y, p, names)
     assert [(c.actual, c.predicted, c.count) for c in directed] == [("a", "b", 3), ("b", "a", 2), ("c", "a", 1)]
     assert str(directed[0]) == "a -> b: 3"
-    assert m.most_confused(y, p, names, min_count=2, top=1) == directed[:1]
-    sym = m.most_confused(y, p, names, symmetric=True)
+    assert confusion.most_confused(y, p, names, min_count=2, top=1) == directed[:1]
+    sym = confusion.most_confused(y, p, names, symmetric=True)
     assert [(c.actual, c.predicted, c.count, c.reverse) for c in sym] == [("a", "b", 5, 2), ("c", "a", 1, 0)]
-    idx = m.mistakes_between(y, p, 1, 0)
+    idx = confusion.mistakes_between(y, p, 1, 0)
     assert idx.tolist() == [4, 5]
-    assert m.most_confused([0, 1], [0, 1], names) == []
+    assert confusion.most_confused([0, 1], [0, 1], names) == []
 
 
 def test_species_from_breed_predictions():
@@ -94,19 +94,19 @@ def test_species_from_breed_predictions():
     y = [0, 0, 1, 1, 2, 3, 3]
     p = [0, 3, 2, 0, 1, 3, 2]
     #    ok, cat->cat (wrong breed, right species), dog->dog, dog->cat (crosses), dog->dog, ok, cat->dog (crosses)
-    r = m.species_report(y, p, names)
+    r = species.species_report(y, p, names)
     assert r.groups == ["cat", "dog"]
     assert r.confusion == {"cat": {"cat": 3, "dog": 1}, "dog": {"cat": 1, "dog": 2}}
     assert r.cross_group.tolist() == [3, 6]
     assert r.within_group.tolist() == [1, 2, 4]
     assert r.accuracy == pytest.approx(5 / 7)
-    assert m.species_accuracy(y, p, names) == pytest.approx(5 / 7)
+    assert species.species_accuracy(y, p, names) == pytest.approx(5 / 7)
     assert "2 cross species" in r.summary()
     # probabilities work as well as class ids; groups can be given per class
     probs = np.eye(4)[p]
-    assert m.species_accuracy(y, probs, names, species=["x", "y", "y", "x"]) == pytest.approx(5 / 7)
+    assert species.species_accuracy(y, probs, names, species=["x", "y", "y", "x"]) == pytest.approx(5 / 7)
     with pytest.raises(ValueError, match="3 species for 4 classes"):
-        m.species_report(y, p, names, species=["x", "y", "y"])
+        species.species_report(y, p, names, species=["x", "y", "y"])
 
 
 def test_predicted_labels_and_mismatched_lengths():

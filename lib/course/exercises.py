@@ -11,7 +11,7 @@ import weakref
 import numpy as np
 
 from ..datasets.oxford import OXFORD_BREEDS, breed_of
-from ..evaluation import metrics
+from ..evaluation import metrics, species
 from ..i18n import N_, _
 from ..models import heads
 from ..training import fit
@@ -111,7 +111,7 @@ def _test_top_k(fn) -> str | None:
 
 
 def _reference_species_accuracy(labels, probabilities, class_names) -> float:
-    return metrics.species_accuracy(labels, probabilities, class_names)
+    return species.species_accuracy(labels, probabilities, class_names)
 
 
 @exercise("species_accuracy", lambda **_: _reference_species_accuracy, [
@@ -132,7 +132,7 @@ def _test_species_accuracy(fn) -> str | None:
         value = float(got)
     except (TypeError, ValueError):
         return _("expected a number, got {type}").format(type=type(got).__name__)
-    want = metrics.species_accuracy(labels, probs, names)
+    want = species.species_accuracy(labels, probs, names)
     if value > 1.0:
         return _("{value} is more than 1: give a fraction (0.93), not a percentage").format(value=value)
     if np.isclose(value, metrics.accuracy(labels, probs)) and not np.isclose(want, metrics.accuracy(labels, probs)):
@@ -426,5 +426,5 @@ def _test_compiled(model, learning_rate: float = HEAD_LEARNING_RATE) -> str | No
 
 watch(heads.build_classifier, heads.unfreeze_top, heads.freeze_backbone,
       fit.compile_for_training, fit.train_head, fit.fine_tune,
-      metrics.top_k_accuracy, metrics.species_accuracy, metrics.species_report, breed_of,
+      metrics.top_k_accuracy, species.species_accuracy, species.species_report, breed_of,
       _reference_head, _reference_unfreeze, _reference_recompile, _reference_species_accuracy)

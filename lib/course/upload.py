@@ -16,18 +16,18 @@ def colab_upload(instead: str) -> tuple[str, bytes] | None:
     try:
         from google.colab import files  # type: ignore
     except ImportError:
-        print(f"Uploading works in Colab; here, {instead}")
+        print(_("Uploading works in Colab; here, {instead}").format(instead=instead))
         return None
     uploaded = files.upload()
     if not uploaded:
-        print("No file was uploaded.")
+        print(_("No file was uploaded."))
         return None
     return next(iter(uploaded.items()))
 
 
 def upload_photo() -> bytes | None:
     """In Colab, opens a file picker and returns the uploaded photo's bytes; elsewhere explains what to do."""
-    picked = colab_upload("set PHOTO to the path of an image file instead.")
+    picked = colab_upload(_("set PHOTO to the path of an image file instead."))
     return picked[1] if picked else None
 
 
@@ -41,8 +41,7 @@ def upload_folder(target: str | Path | None = None) -> Path | None:
     import io
     import zipfile
 
-
-    picked = colab_upload("set MY_FOLDER to the path of your folder of class subfolders.")
+    picked = colab_upload(_("set MY_FOLDER to the path of your folder of class subfolders."))
     if not picked:
         return None
     name, data = picked

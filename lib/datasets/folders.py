@@ -11,7 +11,7 @@ Subfolders inside a class folder belong to that class (as with Keras' ``image_da
 the report says how many images came from them. Photos are read the way a photo viewer shows them
 (:func:`~transferkit.load_image`): JPEG, PNG, GIF, BMP, WebP, AVIF, and HEIC with the ``heic`` extra,
 turned upright by their EXIF orientation, in training, evaluation and prediction alike (the
-registered datasets keep TensorFlow's decoder, see :func:`~transferkit.datasets.read_image_tf`).
+registered datasets keep TensorFlow's decoder, see :func:`~transferkit.datasets.imageset.read_image_tf`).
 
 Without a ``validation`` folder, ``"train"`` and ``"validation"`` are a seeded, stratified split
 (``validation_fraction`` of each class held out) and ``"all"`` is every image. Every file is checked

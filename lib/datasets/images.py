@@ -5,7 +5,7 @@ A photo is read the way a photo viewer shows it: the rotation a phone stores in 
 are read; HEIC/HEIF (the iPhone's format) is read when the optional ``pillow-heif`` package is
 installed (``pip install "transferkit[heic]"``), and without it the error says how to install it or
 convert the photo. ``upright=False`` reads the pixels as stored, as ``tf.io.decode_jpeg`` does (the
-registered datasets' pipeline, see :func:`transferkit.datasets.read_image_tf`).
+registered datasets' pipeline, see :func:`~transferkit.datasets.imageset.read_image_tf`).
 """
 
 from __future__ import annotations

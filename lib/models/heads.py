@@ -27,6 +27,22 @@ def augmentation_layers(flip: bool = True, rotation: float = 0.05, zoom: float =
     return layers
 
 
+def classifier_head(num_classes: int, *, dropout: float = 0.0, l2: float = 0.0, seed: int | None = None) -> list:
+    """The kit's one classifier head, as layers: global average pooling ``"pool"``, dropout ``"dropout"``
+    (if ``dropout``) and ``Dense(num_classes, softmax)`` ``"classifier"``.
+
+    Drop the first layer for inputs that are already pooled features. ``l2`` penalises the
+    classifier's weights; ``seed`` fixes their random start (None: Keras' global random state).
+    """
+    if num_classes < 2:
+        raise ValueError(_("a classifier needs at least 2 classes, got {n}").format(n=num_classes))
+    start = "glorot_uniform" if seed is None else keras.initializers.GlorotUniform(seed=seed)
+    return [keras.layers.GlobalAveragePooling2D(name="pool"),
+            *([keras.layers.Dropout(dropout, name="dropout")] if dropout else []),
+            keras.layers.Dense(num_classes, activation="softmax", name="classifier", kernel_initializer=start,
+                               kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)]
+
+
 def build_classifier(backbone: keras.Model, num_classes: int, *, augment: bool = True, dropout: float = 0.2,
                      seed: int | None = None, name: str | None = None) -> keras.Model:
     """A classifier on a backbone from :func:`~transferkit.load_backbone`, with the backbone frozen.
@@ -38,10 +54,7 @@ def build_classifier(backbone: keras.Model, num_classes: int, *, augment: bool =
     classes as well, so losses, predictions and plots are the same for any number of classes.
     The pretrained network is ``model.get_layer(base_layer_name(model))``.
     """
-    if num_classes < 2:
-        raise ValueError(_("a classifier needs at least 2 classes, got {n}").format(n=num_classes))
     base = backbone.get_layer(base_layer_name(backbone))
-    base.trainable = False
     size = input_size(backbone)
     inputs = keras.Input((size, size, 3), name="image")
     x = inputs
@@ -50,12 +63,10 @@ def build_classifier(backbone: keras.Model, num_classes: int, *, augment: bool =
     if "preprocess" in [layer.name for layer in backbone.layers]:
         x = backbone.get_layer("preprocess")(x)
     x = base(x, training=False)
-    if len(x.shape) == 4:
-        x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    if dropout:
-        x = keras.layers.Dropout(dropout, name="dropout")(x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(x)
-    return keras.Model(inputs, outputs, name=name or f"{base.name}_transfer")
+    for layer in classifier_head(num_classes, dropout=dropout)[len(x.shape) != 4:]:  # pooling only for feature maps
+        x = layer(x)  # made after the augmentation: each layer draws its random start in the same order as before
+    base.trainable = False
+    return keras.Model(inputs, x, name=name or f"{base.name}_transfer")
 
 
 def show_augmentation(model: keras.Model, image, n: int = 8, ncols: int = 4):

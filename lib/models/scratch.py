@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import keras
 
-from ..i18n import _
-from .heads import augmentation_layers
+from .heads import augmentation_layers, classifier_head
 
 
 def scratch_cnn(num_classes: int, image_size: int = 128, *, channels: int = 3, filters: tuple[int, ...] = (32, 64, 128, 256),
@@ -27,8 +26,6 @@ def scratch_cnn(num_classes: int, image_size: int = 128, *, channels: int = 3, f
     ``batchnorm_momentum`` sets how slowly BatchNorm's running mean and variance (used for prediction)
     follow the batches: Keras' 0.99 needs a few hundred steps to forget its start, 0.9 a few dozen.
     """
-    if num_classes < 2:
-        raise ValueError(_("a classifier needs at least 2 classes, got {n}").format(n=num_classes))
     inputs = keras.Input((image_size, image_size, channels), name="image")
     x = inputs
     for layer in augmentation_layers(seed=seed) if augment else []:
@@ -42,8 +39,6 @@ def scratch_cnn(num_classes: int, image_size: int = 128, *, channels: int = 3, f
         if size >= 8:
             x = keras.layers.MaxPooling2D(name=f"pool{i}")(x)
             size //= 2
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    if dropout:
-        x = keras.layers.Dropout(dropout, name="dropout")(x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(x)
-    return keras.Model(inputs, outputs, name=name)
+    for layer in classifier_head(num_classes, dropout=dropout):
+        x = layer(x)
+    return keras.Model(inputs, x, name=name)

@@ -29,21 +29,19 @@ import numpy as np
 import tensorflow as tf
 
 from ..models.backbones import input_size
-from ..models.classes import class_name, log_probabilities, output_kind, resolve_class, top_k
-from ..datasets.registry import demo_image
+from ..models.classes import class_name, class_probabilities, log_probabilities, output_kind, resolve_class, top_k
 from ..datasets.images import ImageError, as_batch, load_image
-from ..models.inference import inference_fn
+from ..evaluation.predict import predict_image
+from ..i18n import _
 from .callbacks import Callback, CallbackList, History, Progress
+from .measures import psnr
 
 __all__ = [
     "AdversarialResult",
     "adversarial_image",
     "fgsm",
-    "psnr",
     "perturbation_image",
     "show_attack",
-    "demo_image",
-    "predict_top",
 ]
 
 DEFAULT_STEPS = 20
@@ -116,49 +114,23 @@ class AdversarialResult:
         return top_k(self.original_probabilities if original else self.probabilities, k, self.class_names)
 
     def summary(self) -> str:
-        before = f"{self.name(self.label)} ({self.original_probabilities[self.label]:.2f})"
         top = self.predicted_class
-        after = f"{self.name(top)} ({self.probabilities[top]:.2f})"
-        goal = f"target {self.name(self.target)}" if self.targeted else "untargeted"
-        verdict = "success" if self.success else "FAILED"
-        return (
-            f"{verdict} ({goal}, epsilon={self.epsilon:g}): {before} -> {after} after {self.steps} step(s); "
-            f"max change {self.max_change} level(s), {self.changed_fraction:.0%} of values changed, "
-            f"PSNR {self.psnr:.1f} dB"
-        )
+        goal = _("target {name}").format(name=self.name(self.target)) if self.targeted else _("untargeted")
+        verdict = _("success") if self.success else _("FAILED")
+        return _("{verdict} ({goal}, epsilon={epsilon:g}): {before} ({before_p:.2f}) -> {after} ({after_p:.2f}) after "
+                 "{steps} step(s); max change {max_change} level(s), {changed:.0%} of values changed, "
+                 "PSNR {psnr:.1f} dB").format(
+            verdict=verdict, goal=goal, epsilon=self.epsilon, before=self.name(self.label),
+            before_p=self.original_probabilities[self.label], after=self.name(top), after_p=self.probabilities[top],
+            steps=self.steps, max_change=self.max_change, changed=self.changed_fraction, psnr=self.psnr)
 
     def __repr__(self) -> str:
         return f"AdversarialResult({self.summary()})"
 
 
 # --------------------------------------------------------------------------------------------
-# Helpers: metrics, inputs, model outputs
+# Helpers: inputs, views, the loss's gradient
 # --------------------------------------------------------------------------------------------
-
-
-def psnr(original, changed, peak: float = 255.0) -> float:
-    """Peak signal-to-noise ratio between two H x W x C images of 0-255 pixels, in dB (``inf`` if identical).
-
-    ``tf.image.psnr`` in float64 (``20 log10(peak) - 10 log10(MSE)``).
-    """
-    a = np.asarray(original, dtype=np.float64)
-    b = np.asarray(changed, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
-    return float(tf.image.psnr(a, b, max_val=peak))
-
-
-def predict_top(model: keras.Model, image, k: int = 3, class_names: Sequence[str] | None = None):
-    """The model's top-``k`` ``(name, probability)`` pairs for ONE image (uint8 array or path).
-
-    Probabilities as the model outputs them: use a softmax (or sigmoid) model to read them as such.
-    """
-    notes: list[str] = []
-    x = _prepare_image(image, input_size(model), notes)
-    p = np.asarray(inference_fn(model)(x[None].astype("float32"))[0], dtype=np.float64)
-    if p.shape == (1,):
-        p = np.array([1.0 - p[0], p[0]])
-    return top_k(p, k, class_names)
 
 
 def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
@@ -191,13 +163,6 @@ def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
     if size is not None and (h, w) != (size, size):
         notes.append(f"image resized from {w}x{h} to {size}x{size}, the model's input size")
     return as_batch(arr, size)[0].astype(np.uint8)  # also fixes channels; same size (or None) = no resampling
-
-
-def _probabilities(outputs, kind: str) -> np.ndarray:
-    """Class probabilities of the first image of a batch of model outputs (float64)."""
-    if kind == "probabilities" and outputs.shape[-1] > 1:
-        return np.asarray(outputs[0], dtype=np.float64)  # as the model gives them
-    return np.exp(log_probabilities(outputs, kind == "logits")[0].numpy().astype(np.float64))
 
 
 def _draw_view(rng: np.random.Generator, side: int, canvas: int) -> tf.Tensor:
@@ -299,85 +264,123 @@ def adversarial_image(
     i.e. what a PNG file would hold. A target that already is the top-1 class returns at once
     (``steps == 0``).
     """
-    if not isinstance(epsilon, (int, float, np.integer, np.floating)) or not math.isfinite(epsilon):
-        raise ValueError(f"epsilon must be a number of 8-bit levels, got {epsilon!r}")
-    if epsilon <= 0:
-        raise ValueError(f"epsilon must be > 0 (in 8-bit pixel levels), got {epsilon}")
-    if epsilon < 1:
-        raise ValueError(
-            f"epsilon={epsilon} is below one 8-bit level: no uint8 pixel could change; use epsilon >= 1"
-        )
-    if int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, got {steps}")
-    steps = int(steps)
-    step_size = float(step_size)
-    if not step_size >= 1:
-        raise ValueError(f"step_size must be >= 1 level (rounding to whole levels undoes a smaller step), got {step_size}")
-    if not 0 <= confidence < 1:
-        raise ValueError(f"confidence must be in [0, 1), got {confidence}")
-    if not momentum >= 0:
-        raise ValueError(f"momentum must be >= 0, got {momentum}")
-    if not 0 <= diversity <= 1:
-        raise ValueError(f"diversity is a probability, in [0, 1], got {diversity}")
-
+    steps, step_size = _checked_settings(epsilon, steps, step_size, confidence, momentum, diversity)
     notes: list[str] = []
     original = _prepare_image(image, input_size(model), notes)
     for note in notes:
         warnings.warn(note, stacklevel=2)
     kind = output_kind(model, outputs)
-    side = original.shape[0]
-    if diversity and original.shape[1] != side:
-        raise ValueError(f"input diversity needs a square image, got {original.shape[1]}x{side}")
-    bound = float(math.floor(epsilon))  # whole levels a uint8 pixel may move
-    orig = tf.constant(original.astype(np.float32))
-
-    # The original's probabilities fix the label and the number of classes.
-    x = orig
-    probs0 = _probabilities(inference_fn(model)(x[None]), kind)
-    num_classes = probs0.shape[-1]
-    true = int(np.argmax(probs0)) if label is None else resolve_class(label, class_names, num_classes)
-    goal = None if target is None else resolve_class(target, class_names, num_classes)
-    cls, direction = (true, 1.0) if goal is None else (goal, -1.0)  # untargeted: push log p(label) down
-    cls_tensor = tf.constant(cls, tf.int32)
+    if diversity and original.shape[1] != original.shape[0]:
+        raise ValueError(_("input diversity needs a square image, got {width}x{height}").format(
+            width=original.shape[1], height=original.shape[0]))
+    goal, probs0 = _goal(model, original, target, label, confidence, kind, class_names)
     history = History()
-    watch = CallbackList([history, *callbacks, *([Progress("attack", "score")] if progress else [])])
+    watch = CallbackList([history, *callbacks, *([Progress(_("attack"), "score")] if progress else [])])
     watch.on_begin(steps)
+    adversarial, taken, p, ok = _attack_loop(model, original, goal, kind, watch, steps=steps, step_size=step_size,
+                                             bound=float(math.floor(epsilon)), momentum=momentum,
+                                             diversity=diversity, seed=seed, early_stop=early_stop)
+    watch.on_end()
+    if taken == 0 and history.history["success"][0] and goal.target is not None:
+        notes.append(_("the model already predicts {name}; nothing to do").format(
+            name=class_name(goal.target, class_names, len(probs0))))
+    return AdversarialResult(image=adversarial, original=original, target=goal.target, label=goal.label,
+                             epsilon=float(epsilon), success=ok, steps=taken, original_probabilities=probs0,
+                             probabilities=p, history=history.history, notes=notes, class_names=class_names)
 
-    def succeeded(p: np.ndarray) -> bool:
+
+def _checked_settings(epsilon, steps, step_size, confidence, momentum, diversity) -> tuple[int, float]:
+    """``(steps, step_size)`` as int and float; a ValueError names a setting out of its range."""
+    if not isinstance(epsilon, (int, float, np.integer, np.floating)) or not math.isfinite(epsilon):
+        raise ValueError(_("epsilon must be a number of 8-bit levels, got {epsilon!r}").format(epsilon=epsilon))
+    if epsilon <= 0:
+        raise ValueError(_("epsilon must be > 0 (in 8-bit pixel levels), got {epsilon}").format(epsilon=epsilon))
+    if epsilon < 1:
+        raise ValueError(_("epsilon={epsilon} is below one 8-bit level: no uint8 pixel could change; "
+                           "use epsilon >= 1").format(epsilon=epsilon))
+    if int(steps) != steps or steps < 0:
+        raise ValueError(_("steps must be a whole number >= 0, got {steps}").format(steps=steps))
+    if not float(step_size) >= 1:
+        raise ValueError(_("step_size must be >= 1 level (rounding to whole levels undoes a smaller step), "
+                           "got {step_size}").format(step_size=float(step_size)))
+    if not 0 <= confidence < 1:
+        raise ValueError(_("confidence must be in [0, 1), got {confidence}").format(confidence=confidence))
+    if not momentum >= 0:
+        raise ValueError(_("momentum must be >= 0, got {momentum}").format(momentum=momentum))
+    if not 0 <= diversity <= 1:
+        raise ValueError(_("diversity is a probability, in [0, 1], got {diversity}").format(diversity=diversity))
+    return int(steps), float(step_size)
+
+
+@dataclass
+class _Goal:
+    """What the attack aims at: ``target`` up (targeted), or ``label`` down (untargeted, ``target`` None)."""
+
+    label: int
+    target: int | None
+    confidence: float
+
+    @property
+    def cls(self) -> int:
+        """The class whose log-probability the loss holds."""
+        return self.label if self.target is None else self.target
+
+    @property
+    def direction(self) -> float:
+        """-1: minimise ``-log p(target)``; +1: minimise ``log p(label)``."""
+        return 1.0 if self.target is None else -1.0
+
+    def reached(self, p: np.ndarray) -> bool:
+        """Whether class probabilities ``p`` are a success (with at least ``confidence``)."""
         top = int(np.argmax(p))
-        if goal is not None:
-            return top == goal and p[goal] >= confidence
-        return top != true and p[top] >= confidence
+        if self.target is not None:
+            return bool(top == self.target and p[self.target] >= self.confidence)
+        return bool(top != self.label and p[top] >= self.confidence)
 
-    common = dict(original=original, target=goal, label=true, epsilon=float(epsilon), notes=notes,
-                  class_names=class_names)
 
-    velocity = tf.zeros_like(orig)  # momentum: the running sum of L1-normalised gradients
+def _goal(model, original: np.ndarray, target, label, confidence: float, kind: str, class_names) -> tuple[_Goal, np.ndarray]:
+    """The attack's goal and the original's class probabilities (which fix the label and the number of classes)."""
+    probs = predict_image(model, original, outputs=kind).scores
+    true = int(np.argmax(probs)) if label is None else resolve_class(label, class_names, len(probs))
+    goal = None if target is None else resolve_class(target, class_names, len(probs))
+    return _Goal(true, goal, confidence), probs
+
+
+def _attack_loop(model, original: np.ndarray, goal: _Goal, kind: str, watch: CallbackList, *, steps: int,
+                 step_size: float, bound: float, momentum: float, diversity: float, seed: int | None,
+                 early_stop: bool) -> tuple[np.ndarray, int, np.ndarray, bool]:
+    """Notebook 05's loop: ``(image, steps taken, its class probabilities, success)`` after the last step."""
+    orig = tf.constant(original.astype(np.float32))
+    x, velocity = orig, tf.zeros_like(orig)  # velocity: momentum's running sum of L1-normalised gradients
+    cls = tf.constant(goal.cls, tf.int32)
+    side = original.shape[0]
     rng = np.random.default_rng(seed)  # input diversity's views: drawn as in the notebook's loop
     for step in range(steps + 1):
         # The model's answer on the current (whole-level) image, or a random view of it, and the gradient there.
         view = _draw_view(rng, side, int(1.12 * side)) if rng.random() < diversity else None
-        outputs_now, loss, gradient = _loss_gradient(model, x, cls_tensor, direction, kind, view)
-        p, loss = _probabilities(outputs_now, kind), float(loss)
-        ok = succeeded(p)
-        watch.on_step(step, {"step": step, "loss": loss, "score": float(p[cls]), "top1": int(np.argmax(p)),
+        outputs, loss, gradient = _loss_gradient(model, x, cls, goal.direction, kind, view)
+        p = class_probabilities(outputs, kind)[0]
+        ok = goal.reached(p)
+        watch.on_step(step, {"step": step, "loss": float(loss), "score": float(p[goal.cls]), "top1": int(np.argmax(p)),
                              "top1_probability": float(p.max()), "success": ok,
                              "max_change": int(tf.reduce_max(tf.abs(x - orig)).numpy())})
-        if step == 0 and ok and goal is not None:
-            notes.append(f"the model already predicts {class_name(goal, class_names, num_classes)}; nothing to do")
         if (ok and (early_stop or step == 0)) or step == steps:
             break
-        # momentum 0: this gradient alone (a zero gradient, e.g. under the 1e-30 floor, stays a zero step)
-        velocity = momentum * velocity + gradient / tf.maximum(tf.norm(gradient, 1), _TINY)
-        x = x - step_size * tf.sign(velocity)                # every pixel one step against the direction
-        x = tf.clip_by_value(x, orig - bound, orig + bound)  # projection onto the epsilon-ball
-        x = tf.round(tf.clip_by_value(x, 0, 255))            # a real image: whole levels 0-255
-    watch.on_end()
+        x, velocity = _projected_step(x, orig, velocity, gradient, momentum, step_size, bound)
     if view is not None:  # the last answer was on a view: the result reports the image itself
-        p = _probabilities(inference_fn(model)(x[None]), kind)
-        ok = succeeded(p)
-    return AdversarialResult(image=x.numpy().astype(np.uint8), success=bool(ok), steps=step,
-                             original_probabilities=probs0, probabilities=p, history=history.history, **common)
+        p = predict_image(model, x.numpy(), outputs=kind).scores
+        ok = goal.reached(p)
+    return x.numpy().astype(np.uint8), step, p, ok
+
+
+def _projected_step(x, orig, velocity, gradient, momentum: float, step_size: float, bound: float):
+    """One step of ``step_size`` levels against the (momentum) gradient's sign, projected onto the
+    epsilon-ball and 0..255 in whole levels; returns ``(image, velocity)``."""
+    # momentum 0: this gradient alone (a zero gradient, e.g. under the 1e-30 floor, stays a zero step)
+    velocity = momentum * velocity + gradient / tf.maximum(tf.norm(gradient, 1), _TINY)
+    x = x - step_size * tf.sign(velocity)                # every pixel one step against the direction
+    x = tf.clip_by_value(x, orig - bound, orig + bound)  # projection onto the epsilon-ball
+    return tf.round(tf.clip_by_value(x, 0, 255)), velocity  # a real image: whole levels 0-255
 
 
 def fgsm(
@@ -426,8 +429,9 @@ def show_attack(result: AdversarialResult, k: int = 3, size: float = 3.6):
 
     peak = max(result.max_change, 1)
     titles = [
-        "original\n" + _top_lines(result.top_k(k, original=True)),
-        "adversarial\n" + _top_lines(result.top_k(k)),
-        f"change x{127.5 / peak:.0f} (max {result.max_change} levels)\nPSNR {result.psnr:.1f} dB",
+        _("original") + "\n" + _top_lines(result.top_k(k, original=True)),
+        _("adversarial") + "\n" + _top_lines(result.top_k(k)),
+        _("change x{factor:.0f} (max {max_change} levels)\nPSNR {psnr:.1f} dB").format(
+            factor=127.5 / peak, max_change=result.max_change, psnr=result.psnr),
     ]
     return show_images([result.original, result.image, perturbation_image(result)], titles, ncols=3, size=size)

@@ -22,7 +22,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..models.classes import log_probabilities, output_kind
+from ..i18n import _
+from ..models.classes import log_probabilities, output_kind, resolve_class
 
 __all__ = [
     "Objective",
@@ -59,7 +60,7 @@ class Objective:
         if x is None:
             x = outputs if self.on == "outputs" else images
             if x is None:
-                raise ValueError(f"{self.name} needs {self.on}=...")
+                raise ValueError(_("{name} needs {on}=...").format(name=self.name, on=self.on))
         return self.weight * self.value(x)
 
     def terms(self) -> list["Objective"]:
@@ -95,7 +96,7 @@ class Sum(Objective):
 
     def __call__(self, x=None, *, outputs=None, images=None):
         if x is not None:
-            raise TypeError("call a Sum of terms with outputs=... and images=...")
+            raise TypeError(_("call a Sum of terms with outputs=... and images=..."))
         return tf.add_n([t(outputs=outputs, images=images) for t in self.terms()])
 
     def values(self, *, outputs=None, images=None) -> dict[str, tf.Tensor]:
@@ -126,7 +127,7 @@ class ClassScore(Objective):
     def __init__(self, target: int | str | Sequence[int | str], weight: float = 1.0, *, from_logits: bool = True, mode: str = "log_prob"):
         super().__init__(weight)
         if mode not in ("log_prob", "logit"):
-            raise ValueError(f"mode must be 'log_prob' or 'logit', not {mode!r}")
+            raise ValueError(_("mode must be 'log_prob' or 'logit', not {mode!r}").format(mode=mode))
         self.target = _class_indices(target)
         self.from_logits = from_logits
         self.mode = mode
@@ -150,15 +151,7 @@ class ClassScore(Objective):
 def _class_indices(target):
     if isinstance(target, (list, tuple, np.ndarray)):
         return [_class_indices(t) for t in target]
-    if isinstance(target, (str, np.str_)):
-        from ..models.imagenet import class_index
-
-        return class_index(str(target))
-    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-        if target < 0:
-            raise ValueError(f"class index {target} is negative")
-        return int(target)
-    raise TypeError(f"target must be a class index or name, not {type(target).__name__}")
+    return resolve_class(target)  # a name is ImageNet's; an index only needs to be >= 0 until the model is known
 
 
 class TotalVariation(Objective):

@@ -8,14 +8,13 @@ import os
 
 import keras
 import numpy as np
-from tqdm.auto import tqdm
 
-from ..models.backbones import input_size
-from ..models.inference import inference_fn
+from ..models.inference import ProgressBar, predict_batches
 from ..config import cache_dir
 from ..datasets.imageset import ImageSet
 from ..i18n import _
-from .fit import compile_for_training
+from ..models.heads import classifier_head
+from .fit import compile_for_training, early_stopping
 
 
 def weights_fingerprint(model: keras.Model) -> str:
@@ -80,7 +79,8 @@ def _cache_key(model: keras.Model, images: ImageSet) -> str | None:
 
 def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32, cache: bool = True,
                      progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``(features, labels)`` for every image of ``images``, computed once and cached on disk.
+    """``(features, labels)`` for every image of ``images``, computed once and cached on disk: a disk cache
+    around :func:`~transferkit.models.inference.predict_batches` (with a progress bar if ``progress``).
 
     The cache key covers the model (its whole configuration, so a layer without weights such as the
     input scaling counts, and the values of all its weights, so random, ImageNet and fine-tuned
@@ -95,14 +95,8 @@ def extract_features(model: keras.Model, images: ImageSet, batch_size: int = 32,
         with np.load(path) as f:
             return f["features"], f["labels"]
 
-    forward = inference_fn(model)
-    batches = images.as_tf(input_size(model), batch_size, labels=False)
-    out = []
-    with tqdm(total=len(images), desc=_("features ({model})").format(model=model.name), unit="img", disable=not progress) as bar:
-        for x in batches:
-            out.append(forward(x).numpy())
-            bar.update(len(out[-1]))
-    features = np.concatenate(out) if out else np.zeros((0,) + tuple(model.output_shape[1:]), "float32")
+    bar = [ProgressBar(_("features ({model})").format(model=model.name))] if progress else []
+    features = predict_batches(model, images, batch_size=batch_size, callbacks=bar)[0]
     if cache:
         tmp = path.with_name(path.stem + ".partial.npz")
         np.savez(tmp, features=features, labels=images.labels)
@@ -116,33 +110,36 @@ def train_classifier(train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
                      verbose=0) -> tuple[keras.Model, keras.callbacks.History]:
     """A softmax classifier fitted on cached ``(features, labels)``; returns ``(classifier, history)``.
 
-    By default a new linear probe, notebook 01's: ``Dense(classes, softmax)`` with an ``l2``
-    penalty. With ``head_of=model`` (from :func:`~transferkit.build_classifier`), ``model``'s own
-    ``"dropout"`` (if any) and ``"classifier"`` layers, the same objects, not copies: stage 1 of
-    notebook 02 on features from the same frozen network, and ``model`` holds the fitted weights
-    (augmentation never runs on cached features). Adam at ``learning_rate``; with ``validation`` and
-    ``patience`` training stops once the validation loss has not improved for ``patience`` epochs
-    and keeps the best epoch's weights; ``patience=None`` runs every epoch.
+    By default a new linear probe, notebook 01's: the kit's head (:func:`~transferkit.models.heads.classifier_head`,
+    ``Dense(classes, softmax)`` with an ``l2`` penalty) started from ``seed``. With ``head_of=model``
+    (from :func:`~transferkit.build_classifier`), ``model``'s own ``"dropout"`` (if any) and
+    ``"classifier"`` layers, the same objects, not copies: stage 1 of notebook 02 on features from the
+    same frozen network, and ``model`` holds the fitted weights (augmentation never runs on cached
+    features). Adam at ``learning_rate``; the batches are shuffled by ``seed`` (Keras' global random
+    state is neither read nor reset: the same seed gives the same probe); with ``validation`` and
+    ``patience``, :func:`~transferkit.training.fit.early_stopping`; ``patience=None`` runs every epoch.
     """
     x, y = train
-    keras.utils.set_random_seed(seed)
     if head_of is None:
         num_classes = int(max(y.max(), validation[1].max() if validation is not None else 0)) + 1
-        layers = [keras.layers.Dense(num_classes, activation="softmax", name="classifier",
-                                     kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)]
-        name = "linear_probe"
+        layers, name = classifier_head(num_classes, l2=l2, seed=seed)[1:], "linear_probe"
     else:
-        classifier = head_of.get_layer("classifier")
-        if x.ndim != 2 or x.shape[1] != classifier.input.shape[-1]:
-            raise ValueError(_("the head takes {n} features per image, got an array of shape {shape}").format(
-                n=classifier.input.shape[-1], shape=x.shape))
-        names = [layer.name for layer in head_of.layers]
-        layers = ([head_of.get_layer("dropout")] if "dropout" in names else []) + [classifier]
-        name = "head"
+        layers, name = _head_layers(head_of, x), "head"
     model = compile_for_training(keras.Sequential([keras.Input((x.shape[1],), name="features"), *layers], name=name),
                                  learning_rate)
-    stop = [] if validation is None or patience is None else [
-        keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True)]
-    history = model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, verbose=verbose,
-                        callbacks=stop)
+    import tensorflow as tf
+
+    batches = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed).batch(batch_size)
+    stop = [] if validation is None else early_stopping(patience)
+    history = model.fit(batches, validation_data=validation, epochs=epochs, verbose=verbose, callbacks=stop, shuffle=False)
     return model, history
+
+
+def _head_layers(model: keras.Model, features: np.ndarray) -> list:
+    """``model``'s own ``"dropout"`` (if any) and ``"classifier"`` layers, checked against the features' width."""
+    classifier = model.get_layer("classifier")
+    if features.ndim != 2 or features.shape[1] != classifier.input.shape[-1]:
+        raise ValueError(_("the head takes {n} features per image, got an array of shape {shape}").format(
+            n=classifier.input.shape[-1], shape=features.shape))
+    names = [layer.name for layer in model.layers]
+    return ([model.get_layer("dropout")] if "dropout" in names else []) + [classifier]

@@ -52,6 +52,15 @@ def compile_for_training(model: keras.Model,
     return model
 
 
+def early_stopping(patience: int | None) -> list[keras.callbacks.Callback]:
+    """The kit's one early-stopping recipe, as a list for ``callbacks=``: stop once the validation loss
+    has not improved for ``patience`` epochs and keep the best epoch's weights (Keras 3 restores them
+    also when every epoch ran); ``patience=None``: no callback, every epoch runs."""
+    if patience is None:
+        return []
+    return [keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True, verbose=0)]
+
+
 # --------------------------------------------------------------------------- data
 
 
@@ -108,9 +117,8 @@ def fine_tune(model: keras.Model, train_ds, val_ds, *, epochs: int, learning_rat
             raise ValueError(_("decay=True needs a training set of known, finite length (a batched tf.data pipeline)"))
         rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps)
     compile_for_training(model, rate)
-    stop = [] if patience is None else [
-        keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True, verbose=0)]
-    return _fit(model, train, val_ds, epochs, [*stop, *(callbacks or [])], verbose, batch_size, initial_epoch)
+    return _fit(model, train, val_ds, epochs, [*early_stopping(patience), *(callbacks or [])], verbose, batch_size,
+                initial_epoch)
 
 
 # --------------------------------------------------------------------------- honest evaluation
