@@ -94,3 +94,29 @@ def test_star_import_brings_helpers_and_keras_np_plt_but_no_submodules():
         assert name in namespace, name
     modules = sorted(n for n, v in namespace.items() if isinstance(v, types.ModuleType) and n not in ("keras", "np", "plt"))
     assert modules == [], f"submodules leak into notebooks: {modules}"
+
+
+def test_docstring_references_name_todays_modules():
+    """Every ``:mod:``/``:func:``/``:class:`` reference to ``transferkit.…`` in the kit's docstrings
+    resolves: a module or name moved by a reorganisation leaves no pointer to where it used to be."""
+    import importlib
+    import re
+
+    pytest.importorskip("keras")
+    pattern = re.compile(r":(?:mod|func|class|data|meth|attr):`~?(transferkit\.[\w.]+)`")
+    stale = []
+    for path in sorted(LIB.rglob("*.py")):
+        for target in pattern.findall(path.read_text(encoding="utf-8")):
+            parts = target.split(".")
+            for cut in range(len(parts), 0, -1):
+                try:
+                    obj = importlib.import_module(".".join(parts[:cut]))
+                    break
+                except ImportError:
+                    continue
+            try:
+                for name in parts[cut:]:
+                    obj = getattr(obj, name)
+            except AttributeError:
+                stale.append(f"{path.relative_to(LIB.parent)}: {target}")
+    assert not stale, stale

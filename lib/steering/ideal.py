@@ -99,7 +99,7 @@ class IdealImageResult:
 
     @property
     def total_variation(self) -> float:
-        """Total variation of the uint8 image (see :class:`~transferkit.objectives.TotalVariation`)."""
+        """Total variation of the uint8 image (see :class:`~transferkit.steering.objectives.TotalVariation`)."""
         return float(TotalVariation().per_sample(self.image[None].astype("float32"))[0])
 
     def steps_to(self, probability: float = 0.99) -> int | None:
