@@ -8,7 +8,7 @@ Where the files come from, in order:
 1. ``data_dir=`` or ``$TRANSFERKIT_DATA``: a folder holding the dataset's extracted layout is used
    as it is; nothing is downloaded or written there.
 2. the kit's cache (``$TRANSFERKIT_CACHE/datasets``), filled by an earlier download;
-3. a download (:mod:`transferkit.downloads`): the classroom mirror ``$TRANSFERKIT_MIRROR`` first,
+3. a download (:mod:`transferkit.datasets.downloads`): the classroom mirror ``$TRANSFERKIT_MIRROR`` first,
    then the registry's URLs, with a progress bar; each archive is checked (size, checksum) once,
    extracted to a temporary folder, its images counted per split against the registry, and only
    then moved into place. Nothing partial is left behind.
@@ -175,7 +175,7 @@ def _cache_folder(*parts: str) -> Path:
 def download(name: str) -> Path:
     """Downloads (or finds in the cache) a dataset's archives, verifies, extracts and counts them.
 
-    Archives come through :func:`transferkit.downloads.fetch` (``$TRANSFERKIT_MIRROR`` first, then
+    Archives come through :func:`transferkit.datasets.downloads.fetch` (``$TRANSFERKIT_MIRROR`` first, then
     the registry's URLs) into ``$TRANSFERKIT_CACHE/downloads``, where they stay so that
     ``python -m transferkit.mirror`` can serve them to a class. They are extracted into a temporary
     folder, counted per split against the registry, and only then moved into place.
@@ -256,7 +256,7 @@ def load_dataset(name: str | os.PathLike, split: str | None = None, *, data_dir:
                  per_class: int | None = -1, seed: int = 0, check: bool = True) -> ImageSet:
     """Loads a registered dataset split, or any folder of class subfolders, as an :class:`ImageSet` of checked image files.
 
-    ``name`` is a registered name or a folder's path (see :func:`transferkit.folders.load_folder`:
+    ``name`` is a registered name or a folder's path (see :func:`transferkit.datasets.folders.load_folder`:
     ``train``/``validation`` folders or a seeded split, ``all``; ``data_dir`` is not used then).
 
     ``per_class`` caps the images per class (seeded choice); the default is no cap, or
