@@ -4,7 +4,7 @@
     TRANSFERKIT_QUICK=1 python benchmarks/cats_vs_dogs.py     # 60 per class and split, 1 epoch per stage
 
 The recipe of notebook 02. Every choice is made on a seeded validation split carved from ``train``
-(:func:`~transferkit.training.carve_validation`); the dataset's 1,000 ``validation`` images are the
+(:func:`~transferkit.carve_validation`); the dataset's 1,000 ``validation`` images are the
 test set and choose nothing. Four models:
 
 * ``scratch``: :func:`~transferkit.scratch_cnn` from random weights (128 px), early stopping;
@@ -85,7 +85,7 @@ def main() -> None:
     keras.utils.set_random_seed(args.seed)
     train = tk.load_dataset(args.dataset, "train")
     test = tk.load_dataset(args.dataset, "validation")
-    fit, validation = training.carve_validation(train, seed=args.seed)
+    fit, validation = tk.carve_validation(train, seed=args.seed)
     fit_ds = fit.as_tf(224, shuffle=True, seed=args.seed, cache=True)
     val_ds = validation.as_tf(224, cache=True)
     test_ds = test.as_tf(224, cache=True)

@@ -39,7 +39,7 @@ def main() -> None:
     args = ap.parse_args()
 
     train = tk.load_dataset("cats_and_dogs_filtered", "train")
-    fit, validation = training.carve_validation(train, seed=args.seed)
+    fit, validation = tk.carve_validation(train, seed=args.seed)
     features = tk.load_backbone()
     fit_f = tk.extract_features(features, fit, progress=False)
     val_f = tk.extract_features(features, validation, progress=False)

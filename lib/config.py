@@ -23,9 +23,15 @@ T = TypeVar("T")
 _FALSE = {"", "0", "false", "no", "off"}
 
 
+def env_flag(name: str) -> bool:
+    """The kit's one reader of a true/false environment variable: False when unset, empty, ``0``,
+    ``false``, ``no`` or ``off`` (any case, spaces ignored), True for anything else (``1``, ``yes``...)."""
+    return os.environ.get(name, "").strip().lower() not in _FALSE
+
+
 def quick_mode() -> bool:
     """True when ``TRANSFERKIT_QUICK`` is set to a true value."""
-    return os.environ.get("TRANSFERKIT_QUICK", "").strip().lower() not in _FALSE
+    return env_flag("TRANSFERKIT_QUICK")
 
 
 def pick(full: T, quick: T) -> T:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from transferkit.config import env_flag
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TRANSFERKIT_DATA") or REPO.parent / "shared" / "data")
 
@@ -27,7 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"real data not found at {SHARED}")
 
-REQUIRE_DATA = os.environ.get("TRANSFERKIT_REQUIRE_DATA", "").strip().lower() not in ("", "0", "false", "no", "off")
+REQUIRE_DATA = env_flag("TRANSFERKIT_REQUIRE_DATA")  # the kit's one reader of true/false variables
 ALLOWED_SKIPS = ("only in `make test-colab`", "not on Colab's stack")
 """Skip reasons that are not missing data: tests that run in the other stage of CI."""
 DEFAULT_WEIGHTS = ("mobilenet_7_5_224_tf_no_top.h5", "imagenet_class_index.json")

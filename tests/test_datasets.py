@@ -35,7 +35,6 @@ def test_cats_and_dogs_filtered_from_local_copy(monkeypatch):
     assert val.counts() == {"cats": 500, "dogs": 500}
     assert not train.skipped and not val.skipped
     assert all(Path(p).is_relative_to(SHARED) for p in train.paths)  # used in place
-    assert train.decoder == "tensorflow"  # read as benchmarked (see read_image_tf), not like your own photos
 
 
 @needs_shared

@@ -157,15 +157,22 @@ def test_a_model_that_cannot_describe_itself_is_computed_every_time(toy_images, 
     assert features.shape == (8, 3) and not list((tmp_path / "cache").rglob("*.npz"))
 
 
-def test_cache_tells_your_own_photos_from_tensorflow_decoded_ones(toy_images, small_backbone, tmp_path, monkeypatch):
-    """The same files read as your own photos (Pillow, EXIF rotation applied) are other pixels: their own cache entry."""
-    import dataclasses
+def test_cache_key_is_not_the_one_of_tensorflow_decoded_features(toy_images, small_backbone):
+    """Features cached before issue 28 came from tf.image.resize pixels, under a key without a decoder tag:
+    the one read path (Pillow, upright) gives other pixels, so it must not find them."""
+    import hashlib
+    import os
 
-    monkeypatch.setenv("TRANSFERKIT_CACHE", str(tmp_path / "cache"))
+    from transferkit.training.features import _cache_key, architecture_fingerprint, weights_fingerprint
+
     images = toy_images.subset(range(0, 24, 3))
-    tk.extract_features(small_backbone, images, progress=False)
-    tk.extract_features(small_backbone, dataclasses.replace(images, decoder="pillow"), progress=False)
-    assert len(list((tmp_path / "cache" / "features").glob("*.npz"))) == 2
+    old = hashlib.sha1()  # the key registered datasets had (no decoder tag)
+    old.update(architecture_fingerprint(small_backbone).encode())
+    old.update(weights_fingerprint(small_backbone).encode())
+    for p in images.paths:
+        st = os.stat(p)
+        old.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    assert _cache_key(small_backbone, images) not in (None, old.hexdigest()[:20])
 
 
 @needs_shared

@@ -81,7 +81,7 @@ def test_a_phone_photo_loads_upright(tmp_path, orientation):
     x = load_image(path)
     assert x.shape == np.asarray(upright).shape
     assert np.abs(x.astype(int) - np.asarray(upright)).mean() < 3  # only the JPEG re-encoding differs
-    stored = load_image(path, upright=False)  # as tf.io.decode_jpeg reads it: turned
+    stored = load_image(path, upright=False)  # the pixels as stored: turned
     assert (stored == np.asarray(Image.open(path).convert("RGB"))).all()
     assert stored.shape != x.shape or np.abs(stored.astype(int) - x).mean() > 20
     assert load_image(path.read_bytes()).shape == x.shape  # an upload (bytes) is turned the same way
@@ -139,3 +139,57 @@ def test_avif_as_browsers_save_it(tmp_path):
     photo.save(path, "AVIF", quality=90)
     x = load_image(path)
     assert x.shape == np.asarray(photo).shape and np.abs(x.astype(int) - np.asarray(photo)).mean() < 5
+
+
+# --------------------------------------------------------------------------- one path from a file to the model's input
+
+
+def test_the_pipeline_gives_the_model_load_images_pixels_for_real_photos(tmp_path):
+    """Issue 28: one decode and one resize everywhere. A registered dataset's pipeline (plain and cached), its
+    plots, as_batch and predict_image give a model exactly ``load_image(path, 224)`` for real photos: a
+    cats_and_dogs JPEG, the Oxford archive's PNG (RGBA) and GIF saved as .jpg, a PNG made from a real photo,
+    and a phone JPEG whose EXIF orientation turns it upright."""
+    import shutil
+
+    import keras
+
+    from conftest import SHARED
+    from test_folders import phone_jpeg
+    from transferkit import load_dataset, predict_image
+
+    cats_and_dogs = SHARED / "cats_and_dogs" / "cats_and_dogs_filtered" / "validation"
+    oxford = SHARED / "corrupt" / "oxford_iiit_pet"
+    if not (cats_and_dogs.is_dir() and oxford.is_dir()):
+        pytest.skip(f"needs the real photos in {SHARED}")
+    root = tmp_path / "local" / "cats_and_dogs_filtered"
+    for split in ("train", "validation"):
+        for c in ("cats", "dogs"):
+            (root / split / c).mkdir(parents=True)
+            shutil.copyfile(cats_and_dogs / c / f"{c[:-1]}.2000.jpg", root / split / c / f"{c[:-1]}.2000.jpg")
+    train = root / "train"
+    shutil.copyfile(oxford / "Abyssinian_5.jpg", train / "cats" / "Abyssinian_5.jpg")  # PNG (RGBA) data
+    shutil.copyfile(oxford / "Abyssinian_34.jpg", train / "cats" / "Abyssinian_34.jpg")  # GIF data
+    real_photo("cat.2012.jpg").save(train / "cats" / "cat.2012.png", "PNG")
+    upright = real_photo("dog.2001.jpg")
+    phone_jpeg(upright, train / "dogs" / "IMG_0001.jpg", 6)  # stored sideways, EXIF turns it back
+
+    s = load_dataset("cats_and_dogs_filtered", "train", data_dir=tmp_path / "local", per_class=None, check=True)
+    assert len(s) == 6 and not s.skipped
+    expected = np.stack([load_image(p, 224) for p in s.paths])
+    pipeline = np.concatenate([x.numpy() for x, _ in s.as_tf(224, batch_size=4)])
+    cached = np.concatenate([x.numpy() for x, _ in s.as_tf(224, batch_size=4, cache=True)])
+    for i, p in enumerate(s.paths):
+        assert (pipeline[i] == expected[i]).all(), p  # evaluation, features
+        assert (cached[i] == expected[i]).all(), p  # training
+    assert all((a == b).all() for a, b in zip(s.images(image_size=224), expected))  # the plots
+    assert (as_batch(s.paths, 224) == expected).all()  # the one image-to-batch conversion, from files
+    assert (as_batch([load_image(p) for p in s.paths], 224) == expected).all()  # and from full-size arrays
+
+    inputs = keras.Input((224, 224, 3))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling2D()(inputs)))
+    phone = s.paths.index(str(train / "dogs" / "IMG_0001.jpg"))
+    assert (predict_image(model, s.paths[phone], ["cat", "dog"]).image == expected[phone]).all()
+    turned = np.asarray(upright.resize((224, 224), Image.BILINEAR), "float32")  # upright, not as stored
+    assert np.abs(expected[phone] - turned).mean() < 3 < np.abs(expected[phone] - np.rot90(turned)).mean()
+    rgba = s.paths.index(str(train / "cats" / "Abyssinian_5.jpg"))
+    assert expected[rgba].std() > 20

@@ -417,3 +417,15 @@ def test_an_error_in_a_checks_own_code_is_the_kits_internal_error(monkeypatch, c
         lab.check("head", add_head, backbone=backbone, num_classes=37)
     out = capsys.readouterr().out
     assert "✗" not in out and "LENT" not in out
+
+
+@pytest.mark.parametrize("value, on", [("1", True), ("yes", True), (" TRUE ", True), ("on", True),
+                                       ("", False), ("0", False), ("false", False), (" No ", False), ("OFF", False)])
+def test_quick_and_strict_mode_read_their_variables_the_one_way(monkeypatch, value, on):
+    from transferkit.config import env_flag, quick_mode
+
+    monkeypatch.setenv("TRANSFERKIT_QUICK", value)
+    monkeypatch.setenv("TRANSFERKIT_STRICT", value)
+    assert env_flag("TRANSFERKIT_QUICK") is quick_mode() is lab.strict_mode() is on
+    monkeypatch.delenv("TRANSFERKIT_STRICT")
+    assert lab.strict_mode() is False

@@ -286,17 +286,17 @@ def test_scratch_cnn_starts_random_learns_and_shrinks_for_tiny_images():
 
 def test_carve_validation_is_seeded_stratified_and_disjoint(shared_data):
     train = tk.load_dataset("cats_and_dogs_filtered", "train", per_class=None, check=False)
-    fit, validation = training.carve_validation(train)
+    fit, validation = tk.carve_validation(train)
     assert len(fit) + len(validation) == len(train) == 2000
     assert validation.counts() == {"cats": 200, "dogs": 200}  # 20% of each class
     assert not set(fit.paths) & set(validation.paths)
     assert set(fit.paths) | set(validation.paths) == set(train.paths)
     assert all(train.labels[train.paths.index(p)] == y for p, y in zip(validation.paths, validation.labels))
-    again, validation_again = training.carve_validation(train)
+    again, validation_again = tk.carve_validation(train)
     assert validation_again.paths == validation.paths  # seeded: the same photos every run
-    _, other = training.carve_validation(train, seed=1)
+    _, other = tk.carve_validation(train, seed=1)
     assert other.paths != validation.paths
-    assert len(training.carve_validation(train, 0.1)[1]) == 200
+    assert len(tk.carve_validation(train, 0.1)[1]) == 200
 
 
 def test_train_classifier_fits_the_models_own_head(imagenet_weights, shared_data):

@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 
+from ..datasets.imageset import carve_validation
 from ..datasets.oxford import OXFORD_BREEDS, breed_of
 from ..evaluation import metrics, species
 from ..i18n import N_, _
@@ -46,7 +47,7 @@ def _test_breed(fn) -> str | None:
 
 
 def _split_reference(trainval, **_):
-    return fit.carve_validation(trainval)
+    return carve_validation(trainval)
 
 
 @exercise("validation_split", _split_reference, [

@@ -28,9 +28,9 @@ themselves (their tests, hints and reference answers) live in :mod:`transferkit.
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 
+from ..config import env_flag
 from ..i18n import _
 from ..models.names import find_name
 from . import exercises  # noqa: F401 - registers the labs' exercises
@@ -43,7 +43,7 @@ STRICT_VARIABLE = "TRANSFERKIT_STRICT"
 
 def strict_mode() -> bool:
     """True when ``TRANSFERKIT_STRICT`` is set to a true value: ``check`` then raises on any answer that is not right."""
-    return os.environ.get(STRICT_VARIABLE, "").strip().lower() not in {"", "0", "false", "no", "off"}
+    return env_flag(STRICT_VARIABLE)
 
 
 class AnswerNotAccepted(AssertionError):

@@ -5,10 +5,10 @@ Oxford-IIIT Pet archive has some) decodes fine, so it is kept and reported as *m
 skipped (and reported) only when it cannot be used: empty, not an image at all, a format its
 pipeline does not read, or data that does not decode completely (e.g. a truncated JPEG).
 
-Two decoders, two sets of formats (``decoder=``): ``"tensorflow"``, the registered datasets'
-pipeline (``tf.io.decode_image``: JPEG, PNG, GIF, BMP), and ``"pillow"``, your own folders, read
-like :func:`~transferkit.load_image` (also WebP, AVIF, and HEIC/HEIF with ``pillow-heif``). Results are
-cached by file size and modification time, so a second scan of the same folder is instant.
+Every file is decoded here by the very function the pipeline reads it with
+(:func:`transferkit.datasets.images.decode`, Pillow: JPEG, PNG, GIF, BMP, WebP, AVIF, and HEIC/HEIF
+with ``pillow-heif``). Results are cached by file size and modification time, so a second scan of
+the same folder is instant.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from PIL import Image, features
+from PIL import features
 from tqdm.auto import tqdm
 
 from ..config import cache_dir
@@ -37,7 +37,6 @@ _MAGIC = [
 ]
 _EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".jfif": "JPEG", ".png": "PNG", ".gif": "GIF", ".bmp": "BMP",
                ".webp": "WEBP", ".avif": "AVIF", ".heic": "HEIF", ".heif": "HEIF"}
-DECODERS = ("tensorflow", "pillow")
 
 
 @dataclass
@@ -104,15 +103,11 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
-_TF_DECODES = {"JPEG", "PNG", "GIF", "BMP"}  # what the registered datasets' pipeline reads, as benchmarked
-
-
-def inspect_image(path: str | Path, decoder: str = "pillow") -> tuple[str | None, str | None]:
+def inspect_image(path: str | Path) -> tuple[str | None, str | None]:
     """``(problem, note)`` for one file: why it cannot be used (None when it can), and a note when
     its content is another format than its name says (``"PNG data in a .jpg file"``).
 
-    ``decoder`` is the pipeline that will read the file (see the module docstring): ``"pillow"``
-    (default, your own photos) decodes it exactly as :func:`~transferkit.load_image` does.
+    The file is decoded exactly as :func:`~transferkit.load_image` and every pipeline decode it.
     """
     path = Path(path)
     try:
@@ -129,22 +124,12 @@ def inspect_image(path: str | Path, decoder: str = "pillow") -> tuple[str | None
         return _("not an image (unrecognised content)"), None
     note = _("{format} data in a {suffix} file").format(format=fmt, suffix=path.suffix) \
         if expected and fmt != expected else None
-    if decoder == "pillow":  # every format sniff_format knows; HEIF with pillow-heif
-        if fmt == "HEIF" and not heif_support():
-            return _("HEIC photo: reading it needs an extra package. {help}").format(help=_(HEIC_HELP)), note
-        if fmt == "AVIF" and not features.check("avif"):
-            return _("AVIF image, which this Pillow cannot read: pip install -U pillow, or save it as JPEG"), note
-        try:
-            decode(path.read_bytes())  # as load_image and your folders' pipeline decode it
-        except DECODE_ERRORS as e:
-            return _decode_problem(e), note
-        return None, note
-    if fmt not in _TF_DECODES:
-        return _("{format} data, not one of the formats this dataset's pipeline reads (JPEG, PNG, GIF, BMP)").format(
-            format=fmt), note
+    if fmt == "HEIF" and not heif_support():
+        return _("HEIC photo: reading it needs an extra package. {help}").format(help=_(HEIC_HELP)), note
+    if fmt == "AVIF" and not features.check("avif"):
+        return _("AVIF image, which this Pillow cannot read: pip install -U pillow, or save it as JPEG"), note
     try:
-        with Image.open(path) as im:
-            im.load()
+        decode(path.read_bytes())  # the one decode: load_image's and every pipeline's
     except DECODE_ERRORS as e:
         return _decode_problem(e), note
     return None, note
@@ -157,36 +142,25 @@ def _decode_problem(error: Exception) -> str:
     return _("does not decode ({error})").format(error=message)
 
 
-def check_image(path: str | Path, decoder: str = "pillow") -> str | None:
-    """Why ``path`` cannot be used as a training image, or None when it is fine (misnamed files are fine).
-
-    The default, ``decoder="pillow"``, is how your own photos are read; ``"tensorflow"`` is the
-    registered datasets' pipeline (JPEG, PNG, GIF, BMP only).
-    """
-    return inspect_image(path, decoder)[0]
+def check_image(path: str | Path) -> str | None:
+    """Why ``path`` cannot be used as an image, or None when it is fine (misnamed files are fine)."""
+    return inspect_image(path)[0]
 
 
-def _cache_file(paths: list[str], decoder: str) -> Path:
+def _cache_file(paths: list[str]) -> Path:
     folders = sorted({os.path.dirname(p) for p in paths})
-    if decoder != "tensorflow":  # the registered datasets keep their cache key; HEIC results depend on pillow-heif
-        folders.append(f"decoder={decoder}{'+heif' if heif_support() else ''}")
+    # Pillow's decode since issue 28 (the key your own folders had); HEIC results depend on pillow-heif
+    folders.append(f"decoder=pillow{'+heif' if heif_support() else ''}")
     if language() != "en":  # the cached reasons are in the kit's language
         folders.append(f"language={language()}")
     key = hashlib.sha1("\n".join(folders).encode()).hexdigest()[:16]
     return cache_dir("scans") / f"{key}.json"
 
 
-def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: bool = True,
-                decoder: str = "pillow") -> ScanReport:
-    """Checks every file (in parallel threads) and splits them into usable and skipped.
-
-    ``decoder`` is the pipeline that will read the files (see the module docstring): ``"pillow"``
-    (default) for your own photos, ``"tensorflow"`` for the registered datasets.
-    """
-    if decoder not in DECODERS:
-        raise ValueError(_("decoder must be one of {decoders}, not {decoder!r}").format(decoders=DECODERS, decoder=decoder))
+def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: bool = True) -> ScanReport:
+    """Checks every file (in parallel threads) and splits them into usable and skipped."""
     paths = [str(p) for p in paths]
-    cache_path = _cache_file(paths, decoder) if (use_cache and paths) else None
+    cache_path = _cache_file(paths) if (use_cache and paths) else None
     cached: dict = {}
     if cache_path and cache_path.exists():
         try:
@@ -213,7 +187,7 @@ def scan_images(paths: Iterable[str | Path], progress: bool = True, use_cache: b
             todo.append(p)
     if todo:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            it = pool.map(inspect_image, todo, [decoder] * len(todo), chunksize=32)
+            it = pool.map(inspect_image, todo, chunksize=32)
             if progress and len(todo) > 200:
                 it = tqdm(it, total=len(todo), desc=_("checking images"), unit="img")
             for p, result in zip(todo, it):

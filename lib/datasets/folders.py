@@ -10,8 +10,8 @@ Two layouts are understood (class names are the subfolder names, sorted)::
 Subfolders inside a class folder belong to that class (as with Keras' ``image_dataset_from_directory``);
 the report says how many images came from them. Photos are read the way a photo viewer shows them
 (:func:`~transferkit.load_image`): JPEG, PNG, GIF, BMP, WebP, AVIF, and HEIC with the ``heic`` extra,
-turned upright by their EXIF orientation, in training, evaluation and prediction alike (the
-registered datasets keep TensorFlow's decoder, see :func:`~transferkit.datasets.imageset.read_image_tf`).
+turned upright by their EXIF orientation, in training, evaluation and prediction alike (the one
+way every dataset is read, see :func:`~transferkit.datasets.imageset.read_image_tf`).
 
 Without a ``validation`` folder, ``"train"`` and ``"validation"`` are a seeded, stratified split
 (``validation_fraction`` of each class held out) and ``"all"`` is every image. Every file is checked
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import pick
-from .imageset import PHOTO_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, checked_set
+from .imageset import IMAGE_SUFFIXES, QUICK_IMAGES_PER_CLASS, ImageSet, checked_set
 from ..i18n import N_, _
 
 VALIDATION_NAMES = ("validation", "val", "valid")
@@ -72,7 +72,7 @@ def _subfolders(folder: Path) -> list[Path]:
 
 
 def _is_image_name(path: Path) -> bool:
-    return path.suffix.lower() in PHOTO_SUFFIXES and junk_reason(path.name) is None
+    return path.suffix.lower() in IMAGE_SUFFIXES and junk_reason(path.name) is None
 
 
 def _images_below(folder: Path, limit: int = 1000) -> list[Path]:
@@ -199,8 +199,8 @@ def _load_classes(root: Path, what: str, class_names: list[str] | None = None, c
         labels += [i] * len(files)
         subfolders += where
         junk += skipped
-    s = checked_set(name, paths, labels, names, {"subfolder": subfolders}, check=check, decoder="pillow",
-                 root=dataset_root or root)
+    s = checked_set(name, paths, labels, names, {"subfolder": subfolders}, check=check,
+                    root=dataset_root or root)
     s.skipped = sorted([(str(p), junk_reason(p.name) or _("not inside a class folder")) for p in loose]
                        + junk + s.skipped)
     counts = s.counts()
@@ -269,7 +269,7 @@ def load_folder(path: str | Path, split: str | None = None, *, validation_fracti
                 s = ImageSet(f"{label}/all", train.paths + val.paths, np.concatenate([train.labels, val.labels]),
                              train.class_names, train.skipped + val.skipped,
                              {k: np.concatenate([v, val.extras[k]]) for k, v in train.extras.items()},
-                             train.misnamed + val.misnamed, train.decoder, train.root)
+                             train.misnamed + val.misnamed, train.root)
             else:
                 s = train if split == "train" else val
         else:

@@ -1,11 +1,18 @@
-"""Reading single images robustly: any path or upload a student supplies becomes RGB uint8.
+"""Reading images robustly, one way for everything: any file or array a student supplies becomes RGB uint8.
+
+This module is the kit's one path from a file to the model's input. :func:`decode` reads a file's
+bytes with Pillow, and :func:`rgb_pixels` turns the picture into RGB and resizes it (once, bilinear).
+:func:`load_image` (a path or an upload) is the two in a row, and every other reader calls it: the
+``tf.data`` pipeline of every :class:`~transferkit.datasets.imageset.ImageSet` (training, evaluation,
+cached features), :func:`as_batch` (the one image-to-batch conversion: single-photo prediction,
+augmentation previews, ideal and adversarial images) and the plots. The same file so reaches the
+model as the very same pixels everywhere.
 
 A photo is read the way a photo viewer shows it: the rotation a phone stores in the EXIF
 ``Orientation`` tag is applied (``PIL.ImageOps.exif_transpose``); WebP and AVIF (what browsers save)
 are read; HEIC/HEIF (the iPhone's format) is read when the optional ``pillow-heif`` package is
 installed (``pip install "transferkit[heic]"``), and without it the error says how to install it or
-convert the photo. ``upright=False`` reads the pixels as stored, as ``tf.io.decode_jpeg`` does (the
-registered datasets' pipeline, see :func:`~transferkit.datasets.imageset.read_image_tf`).
+convert the photo. ``upright=False`` reads the pixels as stored (to look at what the EXIF tag does).
 """
 
 from __future__ import annotations
@@ -81,10 +88,16 @@ DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError)
 
 
 def decode(data: bytes, upright: bool = True) -> Image.Image:
-    """Pillow's decode of image file bytes, the EXIF rotation applied when ``upright`` (raises :data:`DECODE_ERRORS`)."""
+    """The kit's one decode: Pillow's of image file bytes, the EXIF rotation applied when ``upright``.
+
+    Raises one of :data:`DECODE_ERRORS` for data it cannot decode (the scan in
+    :mod:`transferkit.datasets.checks` calls it to find such files before a pipeline does).
+    """
     im = Image.open(io.BytesIO(data))
     im.load()
-    return ImageOps.exif_transpose(im) if upright else im
+    if upright:
+        ImageOps.exif_transpose(im, in_place=True)  # no copy when there is nothing to turn
+    return im
 
 
 def load_image(source: str | Path | bytes, image_size: int | tuple[int, int] | None = None, *,
@@ -94,10 +107,11 @@ def load_image(source: str | Path | bytes, image_size: int | tuple[int, int] | N
     JPEG, PNG, GIF (first frame), BMP, WebP and AVIF are read, HEIC/HEIF with ``pillow-heif`` (see
     the module docstring). Grayscale, palette, CMYK and RGBA images are converted to RGB (transparency
     goes onto white). ``upright`` (default) applies the EXIF orientation a phone stores, so a photo
-    taken upright loads upright; ``upright=False`` keeps the stored pixels, as ``tf.io.decode_jpeg``
-    does. With ``image_size`` the image is resized (bilinear, no crop) to ``image_size`` x ``image_size`` or to
-    ``(height, width)``. Raises FileNotFoundError for a missing path and :class:`ImageError` for
-    anything that is not a readable image.
+    taken upright loads upright; ``upright=False`` keeps the stored pixels. With ``image_size`` the
+    image is resized (bilinear, no crop) to ``image_size`` x ``image_size`` or to ``(height, width)``.
+    ``load_image(path, 224)`` is exactly what an ImageSet's pipeline gives a model at 224 for that
+    file (it calls this function). Raises FileNotFoundError for a missing path and
+    :class:`ImageError` for anything that is not a readable image.
     """
     name = _("uploaded bytes")
     if isinstance(source, (bytes, bytearray)):
@@ -111,10 +125,21 @@ def load_image(source: str | Path | bytes, image_size: int | tuple[int, int] | N
             raise ImageError(_("{path} is a folder, not an image file").format(path=path))
         data = path.read_bytes()
     with open_image(data, name, upright) as im:
-        image = _to_rgb(im)
+        return rgb_pixels(im, image_size)
+
+
+def rgb_pixels(im: Image.Image, image_size: int | tuple[int, int] | None = None) -> np.ndarray:
+    """The kit's one conversion of a decoded picture to the model's pixels: RGB uint8, resized once.
+
+    ``image_size`` is ``size`` (a square) or ``(height, width)``; the resize is Pillow's bilinear,
+    which widens its filter when shrinking (so a 12-megapixel photo is smoothed, not sampled), and
+    is skipped when the picture has that size already. ``None`` keeps the picture's own size.
+    """
+    image = _to_rgb(im)
     if image_size is not None:
         h, w = (image_size, image_size) if isinstance(image_size, int) else image_size
-        image = image.resize((w, h), Image.BILINEAR)
+        if image.size != (w, h):
+            image = image.resize((w, h), Image.BILINEAR)
     return np.asarray(image, dtype=np.uint8)
 
 
@@ -125,20 +150,22 @@ def _to_rgb(im: Image.Image) -> Image.Image:
         return Image.alpha_composite(background, im).convert("RGB")
     if im.mode in ("I;16", "I;16B", "I", "F"):
         im = ImageOps.autocontrast(im.convert("I").point(lambda v: v / 256).convert("L"))
-    return im.convert("RGB")
+    return im if im.mode == "RGB" else im.convert("RGB")
 
 
 def as_batch(images, image_size: int | None) -> np.ndarray:
-    """Images (paths, arrays or a mix) as one float32 batch ``N x image_size x image_size x 3`` of 0-255 pixels.
+    """Images (paths, file bytes, arrays or a mix) as one float32 batch ``N x image_size x image_size x 3`` of 0-255 pixels.
 
-    Arrays may be uint8 or float in 0-255, grayscale (H x W) or with 1, 3 or 4 channels.
-    ``image_size=None`` keeps the images' own size (they must then all have the same size).
+    The kit's one image-to-batch conversion: files are read by :func:`load_image`, arrays resized by
+    :func:`rgb_pixels`, so a photo gives the same pixels here as in an ImageSet's pipeline.
+    Arrays may be uint8 or float in 0-255, grayscale (H x W) or with 1, 3 or 4 channels (the fourth,
+    alpha, is dropped). ``image_size=None`` keeps the images' own size (they must then all have the same size).
     """
-    if isinstance(images, (str, Path, np.ndarray)) and not (isinstance(images, np.ndarray) and images.ndim == 4):
+    if isinstance(images, (str, Path, bytes, bytearray)) or (isinstance(images, np.ndarray) and images.ndim != 4):
         images = [images]
     out = []
     for item in images:
-        if isinstance(item, (str, Path, bytes)):
+        if isinstance(item, (str, Path, bytes, bytearray)):
             out.append(load_image(item, image_size))
             continue
         arr = np.asarray(item)
@@ -154,7 +181,7 @@ def as_batch(images, image_size: int | None) -> np.ndarray:
             if arr.size and float(np.nanmax(arr)) <= 1.0 and float(np.nanmin(arr)) >= 0.0 and arr.dtype.kind == "f":
                 raise ImageError(_("pixel values look like 0-1 floats; the kit's models take 0-255 pixels"))
             arr = np.clip(np.nan_to_num(arr), 0, 255).round().astype(np.uint8)
-        out.append(arr if image_size is None else np.asarray(Image.fromarray(arr).resize((image_size, image_size), Image.BILINEAR)))
+        out.append(arr if image_size is None else rgb_pixels(Image.fromarray(np.ascontiguousarray(arr)), image_size))
     if len({a.shape for a in out}) > 1:
         raise ImageError(_("images of different sizes cannot share a batch: {sizes}").format(
             sizes=sorted({a.shape[:2] for a in out})))

@@ -1,7 +1,8 @@
-"""ImageSet: image files with integer labels, checked, and the one tf.data pipeline that reads them."""
+"""ImageSet: image files with integer labels, checked, the one tf.data pipeline that reads them, and the validation split carved from a training set."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,46 +12,36 @@ from ..i18n import _
 from .checks import ScanReport, common_folder, misnamed_lines, relative_name, scan_images
 
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp"}
-"""File names the registered datasets count as images (their pipeline reads these formats)."""
-
-
-PHOTO_SUFFIXES = IMAGE_SUFFIXES | {".jfif", ".webp", ".avif", ".heic", ".heif"}
-"""File names your own folders count as images: also what browsers (WebP, AVIF, JFIF) and iPhones (HEIC) save."""
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jfif", ".png", ".gif", ".bmp", ".webp", ".avif", ".heic", ".heif"}
+"""File names counted as images: JPEG, PNG, GIF, BMP, and what browsers (WebP, AVIF, JFIF) and iPhones (HEIC) save."""
 
 
 QUICK_IMAGES_PER_CLASS = 60
 """Quick mode (``TRANSFERKIT_QUICK=1``) keeps at most this many images per class and split."""
 
 
-def read_image_tf(path, image_size: tuple[int, int], decoder: str = "tensorflow"):
-    """Inside ``tf.data``: decode one image file to ``image_size`` float32 0-255 RGB pixels.
+VALIDATION_FRACTION = 0.2
+"""Share of each class of ``train`` that :func:`carve_validation` holds out to choose settings on."""
 
-    The format is read from the file's content, not its name, so a PNG saved as ``.jpg`` loads like
-    any other image. Two decoders (an :class:`ImageSet`'s ``decoder``):
 
-    * ``"tensorflow"``, the registered datasets: ``tf.io.decode_image`` (JPEG, PNG, GIF, BMP) and
-      ``tf.image.resize``, the EXIF orientation ignored. Exactly how their benchmark figures were
-      made, and no extra work per image (the cats_and_dogs_filtered and Oxford photos carry no
-      EXIF rotation anyway).
-    * ``"pillow"``, your own folders: each file read by :func:`~transferkit.load_image` at ``image_size``
-      (EXIF orientation applied; WebP, AVIF, HEIC with ``pillow-heif``; Pillow's bilinear resize,
-      which smooths a 12-megapixel phone photo before shrinking it). Training, evaluation and
-      :func:`~transferkit.predict_image` so give the model the very same pixels for a photo.
+def read_image_tf(path, image_size: tuple[int, int]):
+    """Inside ``tf.data``: one image file as ``image_size`` uint8 RGB pixels, exactly as :func:`~transferkit.load_image` reads it.
+
+    The pipeline calls :func:`~transferkit.load_image` itself (``tf.numpy_function``), so training,
+    evaluation, cached features, :func:`~transferkit.predict_image` and the plots give a model the
+    very same pixels for a file: decoded by Pillow from its content (a PNG saved as ``.jpg`` loads like
+    any other image; WebP, AVIF, and HEIC with ``pillow-heif``), turned upright by its EXIF
+    orientation, resized once (Pillow's bilinear). Pillow releases the GIL while it decodes and
+    resizes, so the pipeline's parallel map reads several files at a time.
     """
     import tensorflow as tf
 
-    if decoder == "pillow":
-        def read(file: bytes) -> np.ndarray:
-            from .images import load_image
+    from .images import load_image
 
-            return load_image(file.decode(), image_size)
+    def read(file) -> np.ndarray:  # bytes in a pipeline; a 0-d array when called eagerly
+        return load_image(os.fsdecode(np.asarray(file).item()), image_size)
 
-        image = tf.cast(tf.numpy_function(read, [path], tf.uint8, stateful=False), tf.float32)
-    else:
-        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-        image = tf.image.resize(tf.cast(image, tf.float32), image_size)
-    return tf.ensure_shape(image, (*image_size, 3))
+    return tf.ensure_shape(tf.numpy_function(read, [path], tf.uint8, stateful=False), (*image_size, 3))
 
 
 @dataclass
@@ -63,8 +54,7 @@ class ImageSet:
     ``extras`` holds per-image arrays a dataset adds (e.g. ``species`` for Oxford pets; for a folder,
     ``subfolder``: the subfolder an image came from, with its class folder, ``"dogs/from my phone"``,
     or ``""`` for an image directly in its class folder).
-    ``decoder`` says how the pipeline reads the files (see :func:`read_image_tf`): ``"tensorflow"``
-    for the registered datasets, ``"pillow"`` (upright; WebP, AVIF, HEIC) for your own folders.
+    Every set reads its files the one way (see :func:`read_image_tf`).
     ``root`` is the folder that reports name files relative to (default: their common folder).
     """
 
@@ -75,7 +65,6 @@ class ImageSet:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     extras: dict[str, np.ndarray] = field(default_factory=dict)
     misnamed: list[tuple[str, str]] = field(default_factory=list)
-    decoder: str = "tensorflow"
     root: str | None = None
 
     def __len__(self) -> int:
@@ -123,7 +112,7 @@ class ImageSet:
         idx = np.asarray(indices, dtype=int)
         return ImageSet(
             name or self.name, [self.paths[i] for i in idx], self.labels[idx], self.class_names,
-            self.skipped, {k: v[idx] for k, v in self.extras.items()}, self.misnamed, self.decoder, self.root,
+            self.skipped, {k: v[idx] for k, v in self.extras.items()}, self.misnamed, self.root,
         )
 
     def take_per_class(self, n: int | None, seed: int = 0) -> "ImageSet":
@@ -157,8 +146,9 @@ class ImageSet:
               seed: int = 0, labels: bool = True, cache: bool = False):
         """The ``tf.data.Dataset`` of this set: ``(images, labels)`` batches of float32 0-255 RGB pixels and int32 labels.
 
-        Files are decoded and resized in parallel and the next batch is prefetched (``AUTOTUNE``);
-        grayscale and CMYK images come out with 3 channels. ``shuffle`` reshuffles every epoch
+        Files are read by :func:`read_image_tf` (the pixels :func:`~transferkit.load_image` gives),
+        in parallel, and the next batch is prefetched (``AUTOTUNE``); grayscale, CMYK and RGBA images
+        come out with 3 channels. ``shuffle`` reshuffles every epoch
         (seeded); ``labels=False`` yields the images alone. For training, ``cache=True`` keeps the
         decoded images in memory as uint8 after the first epoch (2,000 images at 224 px take about
         300 MB), so later epochs skip JPEG decoding.
@@ -172,24 +162,22 @@ class ImageSet:
             return ds.shuffle(len(self.paths), seed=seed, reshuffle_each_iteration=True) if shuffle else ds
 
         if cache:  # decoded once, kept as uint8 (a quarter of the memory), shuffled after the cache
-            def load_uint8(path, label):
-                return tf.saturate_cast(tf.round(read_image_tf(path, height_width, self.decoder)), tf.uint8), label
-
-            ds = shuffled(ds.map(load_uint8, num_parallel_calls=tf.data.AUTOTUNE).cache())
+            ds = shuffled(ds.map(lambda path, label: (read_image_tf(path, height_width), label),
+                                 num_parallel_calls=tf.data.AUTOTUNE).cache())
             ds = ds.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32), y))
         else:  # file names shuffled before decoding: nothing held in memory
-            ds = shuffled(ds).map(lambda path, label: (read_image_tf(path, height_width, self.decoder), label),
+            ds = shuffled(ds).map(lambda path, label: (tf.cast(read_image_tf(path, height_width), tf.float32), label),
                                   num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle).batch(batch_size)
         if not labels:
             ds = ds.map(lambda x, y: x)
         return ds.prefetch(tf.data.AUTOTUNE)
 
     def images(self, indices=None, image_size: int | None = None) -> list[np.ndarray]:
-        """Some images as uint8 arrays (for plots), the same way up as the pipeline reads them."""
+        """Some images as uint8 arrays (for plots), read as the pipeline reads them (at ``image_size``: the very same pixels)."""
         from .images import load_image
 
         indices = range(len(self)) if indices is None else indices
-        return [load_image(self.paths[i], image_size, upright=self.decoder == "pillow") for i in indices]
+        return [load_image(self.paths[i], image_size) for i in indices]
 
     def show(self, n: int = 8, seed: int = 0, ncols: int = 4):
         """A grid of ``n`` random images titled with their labels."""
@@ -200,19 +188,27 @@ class ImageSet:
 
 
 def checked_set(name: str, paths: list[str], labels: list[int], class_names: list[str],
-             extras: dict | None = None, check: bool = True, decoder: str = "tensorflow",
-             root: str | Path | None = None) -> ImageSet:
-    """The usable files as an ImageSet; the rest in ``.skipped``. ``decoder`` as in :func:`read_image_tf`."""
+                extras: dict | None = None, check: bool = True, root: str | Path | None = None) -> ImageSet:
+    """The usable files as an ImageSet; the rest in ``.skipped``."""
     labels_arr = np.asarray(labels, dtype=np.int64)
     extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
-    suffixes = PHOTO_SUFFIXES if decoder == "pillow" else IMAGE_SUFFIXES
-    image_like = [p for p in paths if Path(p).suffix.lower() in suffixes]
+    image_like = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES]
     image_set = set(image_like)
     not_images = [(p, _("not an image file ({suffix})").format(suffix=Path(p).suffix or _("no extension")))
                   for p in paths if p not in image_set]
-    report = scan_images(image_like, decoder=decoder) if check else ScanReport(good=image_like)
+    report = scan_images(image_like) if check else ScanReport(good=image_like)
     good = set(report.good)
     keep = [i for i, p in enumerate(paths) if p in good]
     return ImageSet(name, [paths[i] for i in keep], labels_arr[keep], class_names,
                     not_images + report.skipped, {k: v[keep] for k, v in extras.items()}, report.misnamed,
-                    decoder, None if root is None else str(root))
+                    None if root is None else str(root))
+
+
+def carve_validation(train: ImageSet, fraction: float = VALIDATION_FRACTION, seed: int = 0) -> tuple[ImageSet, ImageSet]:
+    """``(fit, validation)``: a seeded, stratified split of a training set.
+
+    Every choice (epochs, learning rate, how much to unfreeze, early stopping) is made on
+    ``validation``, so a data set's own held-out split can be used once, as a test set that chose nothing.
+    """
+    fit, held = train.split(fraction, seed)
+    return fit.subset(range(len(fit)), f"{train.name}[fit]"), held.subset(range(len(held)), f"{train.name}[carved validation]")

@@ -17,7 +17,7 @@ weights that optimizer updates, so a model compiled and fitted with its backbone
 training only its head until it is compiled again; and a large learning rate on pretrained weights
 wrecks them in the first few steps. :func:`~transferkit.load_backbone` returns the network
 trainable, as ``keras.applications`` does: :func:`build_classifier` and :func:`train_head` freeze it. Choose settings on
-a split carved from the training set (:func:`carve_validation`) and test once.
+a split carved from the training set (:func:`~transferkit.carve_validation`) and test once.
 
 >>> fit, validation = carve_validation(train)
 >>> model = build_classifier(load_backbone(), num_classes=2)
@@ -122,20 +122,6 @@ def fine_tune(model: keras.Model, train_ds, val_ds, *, epochs: int, learning_rat
 
 
 # --------------------------------------------------------------------------- honest evaluation
-
-
-VALIDATION_FRACTION = 0.2
-"""Share of each class of ``train`` that :func:`carve_validation` holds out to choose settings on."""
-
-
-def carve_validation(train: ImageSet, fraction: float = VALIDATION_FRACTION, seed: int = 0) -> tuple[ImageSet, ImageSet]:
-    """``(fit, validation)``: a seeded, stratified split of a training set.
-
-    Every choice (epochs, learning rate, how much to unfreeze, early stopping) is made on
-    ``validation``, so a data set's own held-out split can be used once, as a test set that chose nothing.
-    """
-    fit, held = train.split(fraction, seed)
-    return fit.subset(range(len(fit)), f"{train.name}[fit]"), held.subset(range(len(held)), f"{train.name}[carved validation]")
 
 
 def best_epoch(history, monitor: str = "val_loss") -> int:
