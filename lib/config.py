@@ -110,10 +110,12 @@ def import_tensorflow():
     except ModuleNotFoundError as e:
         if e.name != "tensorflow":
             raise
-        raise ImportError(
+        from .i18n import _
+
+        raise ImportError(_(
             "transferkit runs Keras on TensorFlow, which is not installed here: "
             "`pip install tensorflow-cpu` (or `tensorflow` with a GPU) and import it again."
-        ) from None
+        )) from None
     return tensorflow
 
 

@@ -66,6 +66,25 @@ def backbone():
     return keras.Model(inputs, network(x, training=False), name="tiny_net_features")
 
 
+def test_checking_an_answer_does_not_reseed_the_students_generators(backbone):
+    """A check runs in the student's kernel: it may draw random numbers (Keras does, for every new layer)
+    but must not reseed the generators their own cells use. After a reseed, what the student draws next
+    would not depend on their own seed."""
+    import random
+
+    def draws_after_checks(seed: int) -> tuple:
+        random.seed(seed)
+        np.random.seed(seed)
+        for name, answer in (("recompile", recompile), ("unfreeze", unfreeze_top_layers)):
+            lab.verify(name, answer)
+        lab.verify("head", add_head, backbone=backbone, num_classes=37)
+        return random.random(), float(np.random.random())
+
+    first, second = draws_after_checks(5), draws_after_checks(6)
+    assert first[0] != second[0], "a check reseeded Python's random module"
+    assert first[1] != second[1], "a check reseeded NumPy's global generator"
+
+
 # --------------------------------------------------------------------------- right answers
 
 

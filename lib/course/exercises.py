@@ -351,7 +351,6 @@ def _test_recompile(fn) -> str | None:
 
     if (problem := _callable(fn)):
         return problem
-    keras.utils.set_random_seed(0)
     network = _toy_network()
     model = _toy_model(network)
     rng = np.random.default_rng(0)

@@ -42,8 +42,8 @@ def _load(lesson: str, code: str) -> tuple:
         return tuple(english)
     questions = json.loads(translated.read_text(encoding="utf-8"))
     if _shape(questions) != _shape(english):  # a stale translation must not mark another answer right
-        warnings.warn(f"the {code!r} questions of lesson {lesson} are out of step with the English ones; "
-                      "showing the English", stacklevel=3)
+        warnings.warn(_("the {code!r} questions of lesson {lesson} are out of step with the English ones; "
+                        "showing the English").format(code=code, lesson=lesson), stacklevel=3)
         return tuple(english)
     return tuple(questions)
 

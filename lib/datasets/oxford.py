@@ -41,7 +41,8 @@ def read_split_file(path: str | Path) -> list[dict]:
             continue
         m = _SPLIT_LINE.match(line)
         if not m:
-            raise ValueError(f"{path}:{n}: expected 'Image CLASS-ID SPECIES BREED-ID', got {line!r}")
+            raise ValueError(_("{path}:{n}: expected 'Image CLASS-ID SPECIES BREED-ID', got {line!r}").format(
+                path=path, n=n, line=line))
         rows.append({"image": m["image"], "class_id": int(m["class_id"]),
                      "species": "cat" if m["species"] == "1" else "dog", "breed_id": int(m["breed_id"])})
     return rows

@@ -142,26 +142,25 @@ def _prepare_image(image, size: int | None, notes: list[str]) -> np.ndarray:
     arr = np.asarray(image)
     if arr.ndim == 4:
         if arr.shape[0] != 1:
-            raise ImageError(f"expected one image, got a batch of {arr.shape[0]}; attack them one at a time")
+            raise ImageError(_("expected one image, got a batch of {n}; attack them one at a time").format(n=arr.shape[0]))
         arr = arr[0]
     if arr.ndim not in (2, 3):
-        raise ImageError(f"expected an H x W x 3 image, got an array of shape {arr.shape}")
+        raise ImageError(_("expected an H x W x 3 image, got an array of shape {shape}").format(shape=arr.shape))
     if arr.dtype != np.uint8:
         if not np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_:
-            raise ImageError(f"expected pixel values, got an array of dtype {arr.dtype}")
+            raise ImageError(_("expected pixel values, got an array of dtype {dtype}").format(dtype=arr.dtype))
         if arr.size and not np.all(np.isfinite(arr)):
-            raise ImageError("the image holds NaN or infinite values")
+            raise ImageError(_("the image holds NaN or infinite values"))
         if arr.size and (arr.min() < 0 or arr.max() > 255):
-            raise ImageError(
-                f"pixel values run from {arr.min():g} to {arr.max():g}; the attack needs raw 0-255 pixels"
-            )
+            raise ImageError(_("pixel values run from {low:g} to {high:g}; the attack needs raw 0-255 pixels").format(
+                low=arr.min(), high=arr.max()))
         if not np.allclose(arr, np.round(arr)):
-            notes.append(f"{arr.dtype} pixels rounded to uint8 (the attack works on 8-bit levels)")
+            notes.append(_("{dtype} pixels rounded to uint8 (the attack works on 8-bit levels)").format(dtype=arr.dtype))
         else:
-            notes.append(f"{arr.dtype} pixels converted to uint8")
+            notes.append(_("{dtype} pixels converted to uint8").format(dtype=arr.dtype))
     h, w = arr.shape[:2]
     if size is not None and (h, w) != (size, size):
-        notes.append(f"image resized from {w}x{h} to {size}x{size}, the model's input size")
+        notes.append(_("image resized from {w}x{h} to {size}x{size}, the model's input size").format(w=w, h=h, size=size))
     return as_batch(arr, size)[0].astype(np.uint8)  # also fixes channels; same size (or None) = no resampling
 
 
