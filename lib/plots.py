@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 
 from .i18n import _
@@ -76,6 +77,7 @@ def plot_history(history, metrics: Sequence[str] = ("accuracy", "loss"), marker_
         if marker_at is not None:
             ax.axvline(marker_at + 0.5, color="gray", ls="--", label=marker_label)
         ax.set_xlabel(_("epoch"))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.set_title(m)
         ax.legend()
     fig.tight_layout()
