@@ -11,9 +11,9 @@ handwritten digits (1,797 images, written once as PNG files by ``digits_folder()
 Far with many images ("shapes"): the animal silhouettes (``animal_silhouettes``, 9,716 distinct 28x28
 images, a seeded 80/20 split of each animal); the raw-pixel learners see 28x28, MobileNet 64 px, and
 the fine-tune trains the whole network (``fine_tune_from="conv1"``) for more steps.
-The loop is notebook 06's (``curves.learning_curves``, held to the notebook's cells by
-``tests/test_curves.py``): seeded, nested subsets, settings fixed in advance, held-out images only
-scored. Prints ``<domain>_<learner>_accuracy_<n>_per_class`` and ``<domain>_<learner>_accuracy_all``
+The loop is notebook 06's own: its helper and loop cells (ids ``HELPERS_CELL`` and ``LOOP_CELL``) run
+here with the settings below, so there is no copy to drift: seeded, nested subsets, settings fixed in
+advance, held-out images only scored. Prints ``<domain>_<learner>_accuracy_<n>_per_class`` and ``<domain>_<learner>_accuracy_all``
 for ``near``/``far``/``shapes`` and ``pixels``/``scratch``/``probe``/``finetuned``, and the seconds (inflated
 when other processes share the CPU; the activations are cached, so a second run is faster).
 """
@@ -21,21 +21,44 @@ when other processes share the CPU; the activations are cached, so a second run 
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import os
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import transferkit as tk  # noqa: E402
-from transferkit.training import curves  # noqa: E402
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_near_and_far.ipynb"
+HELPERS_CELL, LOOP_CELL = "0f6b2d48", "8c1d4e97"  # sample_per_class & co; learning_curves
 
 # notebook 06's settings
 SIZES = tk.pick([5, 10, 20, 50, None], [10, None])
-STEPS = dict(scratch_steps=tk.pick(200, 40), probe_steps=tk.pick(1000, 300))
+STEPS = dict(SCRATCH_STEPS=tk.pick(200, 40), PROBE_STEPS=tk.pick(1000, 300), BATCH_SIZE=32)
 FINE_TUNE_STEPS = {"near": tk.pick(150, 20), "far": tk.pick(150, 20), "shapes": tk.pick(1000, 300)}
 SHAPES_PER_CLASS = tk.pick(None, 200)
 PIXEL_SIZE = {"near": 32, "far": 8, "shapes": 28}
 AUGMENT = {"near": True, "far": False, "shapes": True}  # a mirrored 2 is no 2
+
+
+def notebook_loop(**settings) -> dict:
+    """The functions notebook 06's helper and loop cells define (``sample_per_class``, ``learning_curves``, ...),
+    run with ``settings`` (``SEED``, ``BATCH_SIZE``, ``SCRATCH_STEPS``, ``PROBE_STEPS``, ``FINE_TUNE_STEPS``) as
+    the notebook's constants; the cells' other lines (a demonstration on ``near``) are left out."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    from sklearn.linear_model import LogisticRegression
+
+    cells = {cell.get("id"): cell for cell in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]}
+    names = dict(tk=tk, keras=keras, np=np, tf=tf, LogisticRegression=LogisticRegression, **settings)
+    for cell_id in (HELPERS_CELL, LOOP_CELL):
+        tree = ast.parse("".join(cells[cell_id]["source"]))
+        functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+        exec(compile(ast.Module(functions, []), f"notebook 06, cell {cell_id}", "exec"), names)
+    return names
 
 
 def main() -> None:
@@ -64,8 +87,8 @@ def main() -> None:
             raise SystemExit(f"unknown domain {domain!r}: use near, far and/or shapes")
         data = tk.prepare_domain(train, test, net, PIXEL_SIZE[domain], fine_tune_from=fine_tune_from, progress=False)
         t1 = time.perf_counter()
-        accuracy = curves.learning_curves(data, SIZES, augment=AUGMENT[domain], seed=args.seed,
-                                          fine_tune_steps=FINE_TUNE_STEPS[domain], **STEPS)
+        loop = notebook_loop(SEED=args.seed, FINE_TUNE_STEPS=FINE_TUNE_STEPS[domain], **STEPS)
+        accuracy = loop["learning_curves"](data, SIZES, augment=AUGMENT[domain])
         print(f"{domain}_dataset: {data}")
         for learner, accs in accuracy.items():
             for n, acc in zip(SIZES, accs):

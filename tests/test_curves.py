@@ -15,6 +15,17 @@ from transferkit.datasets.digits import digits_folder
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_near_and_far.ipynb"
 HELPERS_CELL, LOOP_CELL = "0f6b2d48", "8c1d4e97"  # notebook 06's cells: sample_per_class & co, the loop
+BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "near_and_far.py"
+
+
+def _benchmark():
+    """benchmarks/near_and_far.py as a module (it runs notebook 06's own loop)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("near_and_far_benchmark", BENCHMARK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_digits_are_written_once_as_grey_pngs_scaled_to_0_255(tmp_path):
@@ -40,12 +51,15 @@ def test_digits_are_written_once_as_grey_pngs_scaled_to_0_255(tmp_path):
 
 
 def test_sample_per_class_is_seeded_nested_and_capped():
+    """Notebook 06's sampler, as the benchmark runs it."""
     labels = np.array([0] * 30 + [1] * 7 + [2] * 12)
-    subsets = [curves.sample_per_class(labels, n, seed=3) for n in (5, 10, None)]
+    sample_per_class = _benchmark().notebook_loop(SEED=3, BATCH_SIZE=8, SCRATCH_STEPS=1, PROBE_STEPS=1,
+                                                  FINE_TUNE_STEPS=1)["sample_per_class"]
+    subsets = [sample_per_class(labels, n) for n in (5, 10, None)]
     assert [np.bincount(labels[s], minlength=3).tolist() for s in subsets] == [[5, 5, 5], [10, 7, 10], [30, 7, 12]]
     assert set(subsets[0]) <= set(subsets[1]) <= set(subsets[2])
-    assert (curves.sample_per_class(labels, 5, seed=3) == subsets[0]).all()
-    assert not (curves.sample_per_class(labels, 5, seed=4) == subsets[0]).all()
+    assert (sample_per_class(labels, 5) == subsets[0]).all()
+    assert not (sample_per_class(labels, 5, seed=4) == subsets[0]).all()
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +163,6 @@ def _notebook_loop(d, settings: dict) -> dict:
 
 
 NOTEBOOK_SETTINGS = dict(SEED=0, BATCH_SIZE=8, SCRATCH_STEPS=12, PROBE_STEPS=30, FINE_TUNE_STEPS=4)
-KIT_SETTINGS = dict(seed=0, batch_size=8, scratch_steps=12, probe_steps=30, fine_tune_steps=4)
 
 
 def _record_fits(monkeypatch) -> list[float]:
@@ -177,29 +190,33 @@ def _record_fits(monkeypatch) -> list[float]:
     return records
 
 
-def test_the_kit_loop_gives_notebook_06s_numbers(few_cats, monkeypatch):
-    """The benchmark's learning_curves and the notebook's own cells, same settings: the same learners, the same numbers."""
+def test_the_benchmark_runs_notebook_06s_own_loop(few_cats, monkeypatch):
+    """benchmarks/near_and_far.py and the notebook's cells as a student runs them, same settings: the same
+    learners fitted the same way (the benchmark takes the notebook's functions, so nothing can drift), and
+    the library keeps no copy of the loop (it would reseed the global random generators)."""
     d = few_cats
     notebook = _notebook_loop(d, NOTEBOOK_SETTINGS)
-    for n in (2, 5, None):
-        assert (notebook["sample_per_class"](d.y_train, n) == curves.sample_per_class(d.y_train, n)).all()
+    benchmark = _benchmark().notebook_loop(**NOTEBOOK_SETTINGS)
+    assert "near" not in benchmark  # the cells' demonstration lines are left out
     sizes = [5, None]
     records = _record_fits(monkeypatch)
     from_notebook = notebook["learning_curves"](d, sizes, augment=True)
     notebook_records = records.copy()
     records.clear()
-    from_kit = curves.learning_curves(d, sizes, augment=True, **KIT_SETTINGS)
-    assert list(from_notebook) == list(from_kit) == list(curves.LEARNERS)
-    np.testing.assert_allclose([from_notebook[m] for m in from_kit], [from_kit[m] for m in from_kit], atol=1e-6)
+    from_benchmark = benchmark["learning_curves"](d, sizes, augment=True)
+    assert list(from_notebook) == list(from_benchmark) == list(curves.LEARNERS)
+    np.testing.assert_allclose([from_notebook[m] for m in curves.LEARNERS], [from_benchmark[m] for m in curves.LEARNERS],
+                               atol=1e-6)
     assert len(notebook_records) == len(records) == 4 * len(sizes)
     np.testing.assert_allclose(notebook_records, records, rtol=1e-4)  # held-out losses and weights, learner by learner
-    assert from_kit["probe"][-1] > 0.7  # real features: the probe learns, so a change in its training shows
+    assert from_benchmark["probe"][-1] > 0.7  # real features: the probe learns
+    assert not hasattr(curves, "learning_curves") and not hasattr(curves, "sample_per_class")
 
 
 def test_the_four_learners_learn_bright_from_dark(light):
     d, train, _ = light
     sizes = [2, None]
-    from_kit = curves.learning_curves(d, sizes, augment=False, **KIT_SETTINGS)
+    from_kit = _benchmark().notebook_loop(**NOTEBOOK_SETTINGS)["learning_curves"](d, sizes, augment=False)
     assert all(0.0 <= a <= 1.0 for accs in from_kit.values() for a in accs)
     assert from_kit["pixels"][-1] == 1.0  # bright vs dark: one line through the pixels separates them
 

@@ -1,4 +1,4 @@
-"""Learning curves for notebook 06: what each learner needs, computed once per image, and the benchmark's loop.
+"""Learning curves for notebook 06: what each learner needs, computed once per image, and their plot.
 
 Notebook 06 writes the loop itself: for each training-set size, sample n images per class (seeded),
 fit four learners, score them on held-out images. This module keeps what is not the lesson:
@@ -14,12 +14,13 @@ network from ``"conv1"``), so everything below it is frozen and, without augment
 output every epoch: those activations are computed once and the fine-tune runs on them. That is
 exact, not an approximation.
 
-:func:`learning_curves` is the notebook's loop, for ``benchmarks/near_and_far.py``;
-``tests/test_curves.py`` runs the notebook's own cells and checks that both give the same numbers.
+The loop itself lives only in the notebook: ``benchmarks/near_and_far.py`` runs notebook 06's own
+cells (it has no copy to drift, and the library never reseeds the global random generators; the
+notebook's loop does, as a student's code may).
 
 >>> near = prepare_domain(train, test, load_backbone(), pixel_size=64)
 >>> shapes = prepare_domain(train, test, load_backbone(input_size=64), pixel_size=28, fine_tune_from="conv1")
->>> accuracy = learning_curves(near, [5, 10, 20, 50, None], augment=True)
+>>> accuracy = learning_curves(near, [5, 10, 20, 50, None], augment=True)   # notebook 06's loop
 >>> plot_learning_curves(accuracy, [5, 10, 20, 50, None], near)
 """
 
@@ -35,7 +36,6 @@ from ..models.backbones import base_layer_name
 from ..datasets.imageset import ImageSet
 from ..models.inference import predict_arrays
 from .features import extract_features
-from .fit import compile_for_training
 from ..i18n import N_, _
 from ..plots import finished
 
@@ -162,61 +162,6 @@ def prepare_domain(train: ImageSet, test: ImageSet, backbone: keras.Model, pixel
                       pixels(train, pixel_size), pixels(test, pixel_size),
                       a_train.astype(ACTIVATIONS_DTYPE), a_test.astype(ACTIVATIONS_DTYPE),
                       features_train, features_test, make_top, fine_tune_from)
-
-
-# --------------------------------------------------------------------------- the loop (notebook 06's, for the benchmark)
-
-
-def sample_per_class(labels: np.ndarray, n: int | None, seed: int = 0) -> np.ndarray:
-    """Indices of ``n`` images of each class (all of them for ``None``), seeded: the 5 are among the 10."""
-    rng = np.random.default_rng(seed)
-    picks = [rng.permutation(np.flatnonzero(labels == c))[:n] for c in range(int(labels.max()) + 1)]
-    return np.sort(np.concatenate(picks))
-
-
-def learning_curves(d: DomainData, sizes, *, augment: bool, scratch_steps: int, probe_steps: int,
-                    fine_tune_steps: int, batch_size: int = 32, seed: int = 0) -> dict[str, list[float]]:
-    """Held-out accuracy of the four :data:`LEARNERS` at each size (images per class; ``None``: all).
-
-    The same steps as notebook 06's loop, with its settings as arguments (``tests/test_curves.py``
-    runs the notebook's cells and checks that both give the same numbers). Each Keras learner takes
-    a fixed number of gradient steps whatever the size; nothing is chosen on the held-out images.
-    """
-    import tensorflow as tf
-    from sklearn.linear_model import LogisticRegression
-
-    from ..models.scratch import scratch_cnn
-
-    def repeated(x, y):
-        return tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y), seed=seed).repeat().batch(batch_size)
-
-    def flat(x):
-        return x.reshape(len(x), -1) / 255
-
-    k = len(d.class_names)
-    accuracy = {name: [] for name in LEARNERS}
-    for n in sizes:
-        fit = sample_per_class(d.y_train, n, seed)
-        y = d.y_train[fit]
-        keras.utils.set_random_seed(seed)
-
-        pixel_lr = LogisticRegression(max_iter=1000).fit(flat(d.pixels_train[fit]), y)
-        accuracy["pixels"].append(float(pixel_lr.score(flat(d.pixels_test), d.y_test)))
-
-        cnn = compile_for_training(scratch_cnn(k, d.pixels_train.shape[1], augment=augment, batchnorm_momentum=0.9, seed=seed), 1e-3)
-        cnn.fit(repeated(d.pixels_train[fit], y), steps_per_epoch=scratch_steps, verbose=0, shuffle=False)
-        accuracy["scratch"].append(float(cnn.evaluate(d.pixels_test, d.y_test, verbose=0)[1]))
-
-        probe = compile_for_training(keras.Sequential([keras.Input(d.features_train.shape[1:]),
-                                                       keras.layers.Dense(k, activation="softmax")]), 1e-2)
-        probe.fit(repeated(d.features_train[fit], y), steps_per_epoch=probe_steps, verbose=0, shuffle=False)
-        accuracy["probe"].append(float(probe.evaluate(d.features_test, d.y_test, verbose=0)[1]))
-
-        rate = keras.optimizers.schedules.CosineDecay(1e-4, decay_steps=fine_tune_steps)
-        fine_tuned = compile_for_training(keras.Sequential([d.make_top(), probe.layers[-1]]), rate)
-        fine_tuned.fit(repeated(d.activations_train[fit], y), steps_per_epoch=fine_tune_steps, verbose=0, shuffle=False)
-        accuracy["finetuned"].append(float(fine_tuned.evaluate(d.activations_test, d.y_test, verbose=0)[1]))
-    return accuracy
 
 
 # --------------------------------------------------------------------------- plot
